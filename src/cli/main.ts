@@ -1,0 +1,148 @@
+// The `claude-metrics` command line: parses arguments and hands each command to its module.
+// Exit codes: 0 success, 1 a fatal error while running, 2 a usage error.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js';
+import { LOG_LEVELS, type LogFormat, type LogLevel, createLogger } from '../shared/log.js';
+import { Worker } from '../worker/worker.js';
+
+const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+const MAIN_HELP = `Usage: claude-metrics <command> [options]
+
+Keeps Claude Code session metrics in SQLite. The hook (claude-metrics-hook) spools each
+event; the worker applies the spool to the database.
+
+Commands:
+  worker            apply spooled payloads to the database (watches; --drain: once, then exit)
+
+Options:
+  --help, -h        show help (also: claude-metrics <command> --help)
+  --version         print the version
+
+Run 'claude-metrics worker --help' for the worker's options.
+`;
+
+const WORKER_HELP = `Usage: claude-metrics worker [--drain] [--spool DIR] [--db FILE] [options]
+
+Applies hook payloads from the spool to the SQLite database, one transaction per batch, and
+deletes each file after its transaction commits (or moves it to dead/ with the reason).
+
+  --drain                apply what is in the spool, print one summary line, exit 0
+                         (without it: keep watching until SIGINT/SIGTERM)
+  --spool DIR            spool directory (default: $CLAUDE_METRICS_SPOOL, else <package>/spool)
+  --db FILE              database (default: $CLAUDE_METRICS_DB, else ~/.claude/claude_metrics.db)
+  --log-level LEVEL      error, warn, info (default) or debug
+  --log-format FORMAT    text (default) or json (one JSON object per line)
+  --batch-size N         payloads per transaction at most (default 1000)
+  --rescan-ms N          how often the spool is listed besides watcher events (default 2000)
+  --help, -h             show this help
+
+Exit codes: 0 done (or stopped by a signal), 1 fatal error (e.g. the database cannot be
+opened or written for a reason other than being busy or full), 2 usage error.
+`;
+
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a positive whole number, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function workerCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      drain: { type: 'boolean' },
+      spool: { type: 'string' },
+      db: { type: 'string' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
+      'batch-size': { type: 'string' },
+      'rescan-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(WORKER_HELP);
+    return 0;
+  }
+  const level = (values['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const format = (values['log-format'] ?? 'text') as LogFormat;
+  if (format !== 'text' && format !== 'json') throw new UsageError('--log-format must be text or json');
+  const logger = createLogger(level, format);
+  const drain = values.drain ?? false;
+  const worker = new Worker({
+    spoolDir: resolveSpoolDir(values.spool),
+    dbPath: resolveDbPath(values.db),
+    drain,
+    logger,
+    batchSize: positiveInt(values['batch-size'], '--batch-size'),
+    rescanMs: positiveInt(values['rescan-ms'], '--rescan-ms'),
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => worker.stop(signal));
+  const started = performance.now();
+  try {
+    const s = await worker.run();
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    if (drain) {
+      process.stdout.write(
+        `drained: applied ${s.applied}, dead-lettered ${s.deadLettered}, retried ${s.retried} (already applied ${s.duplicates}, recovered ${s.recovered}, ${seconds}s)\n`,
+      );
+    } else {
+      logger.info('worker stopped', { applied: s.applied, dead_lettered: s.deadLettered, retried: s.retried, duplicates: s.duplicates });
+    }
+    return 0;
+  } catch (err) {
+    logger.error('worker failed', { error: (err as Error).message });
+    return 1;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'worker':
+        return await workerCommand(rest);
+      case '--version':
+      case '-V':
+        process.stdout.write(`${version()}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(MAIN_HELP);
+        return command === undefined ? EXIT_USAGE : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`claude-metrics: ${(err as Error).message}\nRun 'claude-metrics --help' for usage.\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`claude-metrics: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

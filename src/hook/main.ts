@@ -1,0 +1,129 @@
+// The hook: step 1 of the pipeline (hook → spool → claim → parse → apply → acknowledge).
+// It copies stdin, byte for byte, into spool/incoming/<id>.json with write-file-atomic and
+// exits. It never parses, never opens the database and never fails the user's session: every
+// failure is one line on stderr and exit code 0. Bundled to dist/hook.cjs so that it starts
+// about as fast as `node -e 0` (see bench/).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import tty from 'node:tty';
+import writeFileAtomic from 'write-file-atomic';
+import { packageRoot, SPOOL_ENV } from '../shared/config.js';
+import { formatPayloadId, spoolDirs } from '../shared/spool-layout.js';
+
+/** The worker dead-letters anything over 8 MiB; one byte more is enough to show that. */
+export const STDIN_CAP_BYTES = 8 * 1024 * 1024 + 1;
+const STDIN_TIMEOUT_MS = Number(process.env.CLAUDE_METRICS_HOOK_TIMEOUT_MS) || 10_000;
+
+function fail(message: string): never {
+  try {
+    fs.writeSync(2, `claude-metrics-hook: ${message}\n`);
+  } finally {
+    process.exit(0);
+  }
+}
+
+function usage(): never {
+  fs.writeSync(
+    1,
+    'Usage: claude-metrics-hook [--spool DIR]\n\n' +
+      'Claude Code hook command: copies the event payload on stdin into the spool\n' +
+      `(--spool DIR, else $${SPOOL_ENV}, else <package>/spool) and prints {}.\n` +
+      'It always exits 0; problems are reported as one line on stderr.\n',
+  );
+  process.exit(0);
+}
+
+function spoolRootFromArgs(argv: string[]): string {
+  let flag: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') usage();
+    else if (arg === '--spool') flag = argv[++i];
+    else if (arg.startsWith('--spool=')) flag = arg.slice('--spool='.length);
+    else fail(`unknown argument ${JSON.stringify(arg)} (payload not spooled)`);
+  }
+  if (flag === '') fail('--spool needs a directory (payload not spooled)');
+  const fromEnv = process.env[SPOOL_ENV];
+  // __filename exists in the CJS bundle; under tsx (tests of this module) argv[1] is the file.
+  const self = typeof __filename === 'string' ? __filename : fs.realpathSync(process.argv[1]!);
+  return path.resolve(flag ?? (fromEnv ? fromEnv : path.join(packageRoot(self), 'spool')));
+}
+
+/** Reads stdin to its end, at most STDIN_CAP_BYTES, giving up after STDIN_TIMEOUT_MS. */
+function readStdin(done: (bytes: Buffer, timedOut: boolean) => void): void {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const timer = setTimeout(() => done(Buffer.concat(chunks, total), true), STDIN_TIMEOUT_MS);
+  const readMore = (): void => {
+    const want = Math.min(65536, STDIN_CAP_BYTES - total);
+    const chunk = Buffer.allocUnsafe(want);
+    fs.read(0, chunk, 0, want, null, (err, n) => {
+      if (err) {
+        if (err.code === 'EAGAIN') return void setTimeout(readMore, 5);
+        if (err.code === 'EOF') n = 0;
+        else fail(`cannot read stdin: ${err.message} (payload not spooled)`);
+      }
+      if (n > 0) {
+        chunks.push(chunk.subarray(0, n));
+        total += n;
+      }
+      if (n === 0 || total >= STDIN_CAP_BYTES) {
+        clearTimeout(timer);
+        done(Buffer.concat(chunks, total), false);
+      } else readMore();
+    });
+  };
+  readMore();
+}
+
+function spool(root: string, bytes: Buffer): string {
+  const dirs = spoolDirs(root);
+  const id = formatPayloadId(Date.now(), process.pid, crypto.randomBytes(6).toString('hex'));
+  const file = path.join(dirs.incoming, `${id}.json`);
+  try {
+    writeFileAtomic.sync(file, bytes, { mode: 0o600, fsync: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    // First run: create spool/ and its folders (0700), then try once more.
+    for (const dir of [dirs.incoming, dirs.processing, dirs.dead]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileAtomic.sync(file, bytes, { mode: 0o600, fsync: true });
+  }
+  // write-file-atomic fsyncs the file but not the directory entry that the rename created.
+  const dirFd = fs.openSync(dirs.incoming, 'r');
+  try {
+    fs.fsyncSync(dirFd);
+  } finally {
+    fs.closeSync(dirFd);
+  }
+  return id;
+}
+
+function main(): void {
+  const root = spoolRootFromArgs(process.argv.slice(2));
+  if (tty.isatty(0)) fail('no payload: stdin is a terminal (Claude Code pipes the event on stdin)');
+  readStdin((bytes, timedOut) => {
+    if (bytes.length === 0) {
+      fail(timedOut ? `stdin stayed open and empty for ${STDIN_TIMEOUT_MS} ms (payload not spooled)` : 'empty stdin (payload not spooled)');
+    }
+    try {
+      spool(root, bytes);
+    } catch (err) {
+      fail(`cannot write to spool ${root}: ${(err as Error).message} (payload not spooled)`);
+    }
+    if (timedOut) fs.writeSync(2, `claude-metrics-hook: stdin not closed after ${STDIN_TIMEOUT_MS} ms; spooled the ${bytes.length} bytes read\n`);
+    else if (bytes.length >= STDIN_CAP_BYTES) fs.writeSync(2, 'claude-metrics-hook: payload over 8 MiB; spooled its first 8 MiB for the worker to dead-letter\n');
+    try {
+      fs.writeSync(1, '{}\n');
+    } catch {
+      // stdout closed by the caller: nothing left to tell it, and the payload is safe.
+    }
+    process.exit(0);
+  });
+}
+
+try {
+  main();
+} catch (err) {
+  fail(`unexpected error: ${(err as Error).message} (payload not spooled)`);
+}

@@ -1,0 +1,34 @@
+// Where things live: the spool directory and the database path, resolved the same way by
+// every command (flag, else environment, else default).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SPOOL_ENV = 'CLAUDE_METRICS_SPOOL';
+export const DB_ENV = 'CLAUDE_METRICS_DB';
+
+/** The folder holding package.json, found by walking up from `fromFile` (src/… or dist/…). */
+export function packageRoot(fromFile: string = fileURLToPath(import.meta.url)): string {
+  let dir = path.dirname(fromFile);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${fromFile}`);
+    dir = parent;
+  }
+}
+
+export function resolveSpoolDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = flag ?? nonEmpty(env[SPOOL_ENV]) ?? path.join(packageRoot(), 'spool');
+  return path.resolve(chosen);
+}
+
+export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = flag ?? nonEmpty(env[DB_ENV]) ?? path.join(os.homedir(), '.claude', 'claude_metrics.db');
+  return path.resolve(chosen);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,124 @@
+// One batch through the middle of the pipeline: claim → read → parse → apply, all in one
+// BEGIN IMMEDIATE transaction, then acknowledge (delete) or dead-letter each file only after
+// COMMIT. Synchronous from BEGIN to the last unlink, so no signal handler runs in between.
+import type { SpoolDirs } from '../shared/spool-layout.js';
+import { receivedAtOf } from '../shared/spool-layout.js';
+import { type ApplyStatements, applyPayload } from './apply.js';
+import type { Db } from './db.js';
+import { classifyFailure, describeError } from './errors.js';
+import { parsePayload } from './parse.js';
+import {
+  type DeadLetterReason,
+  acknowledgePayload,
+  claimPayload,
+  deadLetter,
+  readClaimedPayload,
+  unclaimPayload,
+} from './spool.js';
+
+/** After this many unexpected errors on the same payload it is dead-lettered with the stack. */
+export const MAX_UNEXPECTED_ATTEMPTS = 3;
+
+export interface BatchContext {
+  db: Db;
+  dirs: SpoolDirs;
+  statements: ApplyStatements;
+  savepoint: { begin: () => void; release: () => void; rollback: () => void };
+  /** Unexpected-error counts per file name, kept across batches by the worker. */
+  unexpectedAttempts: Map<string, number>;
+}
+
+export interface BatchResult {
+  applied: number;
+  duplicates: number;
+  deadLettered: number;
+  /** Names tried and put back for a later batch (an unexpected error short of the limit). */
+  retryLater: string[];
+  /** Claimed names, for the caller's bookkeeping. */
+  claimed: number;
+}
+
+export function prepareSavepoints(db: Db): BatchContext['savepoint'] {
+  const begin = db.prepare('SAVEPOINT payload');
+  const release = db.prepare('RELEASE payload');
+  const rollback = db.prepare('ROLLBACK TO payload');
+  return { begin: () => void begin.run(), release: () => void release.run(), rollback: () => void rollback.run() };
+}
+
+/**
+ * Applies `names` (sorted) in one transaction. Throws on a transient or fatal error after
+ * rolling back and returning every claimed file to incoming/: nothing is lost or half-done.
+ */
+export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchResult {
+  const { db, dirs } = ctx;
+  const result: BatchResult = { applied: 0, duplicates: 0, deadLettered: 0, retryLater: [], claimed: 0 };
+  const claimed: string[] = [];
+  const committed: string[] = [];
+  const dead: Array<[string, DeadLetterReason]> = [];
+  db.exec('BEGIN IMMEDIATE'); // waits for the write lock first, so a busy database claims nothing
+  try {
+    const now = new Date().toISOString();
+    for (const name of names) {
+      if (!claimPayload(dirs, name)) continue;
+      claimed.push(name);
+      const read = readClaimedPayload(dirs, name);
+      if (read.kind === 'gone') continue; // a concurrent worker's recovery took it back
+      if (read.kind === 'rejected') {
+        dead.push([name, { reason: read.reason }]);
+        continue;
+      }
+      const parsed = parsePayload(read.bytes);
+      if (!parsed.ok) {
+        dead.push([name, { reason: parsed.reason }]);
+        continue;
+      }
+      const id = name.slice(0, -'.json'.length);
+      ctx.savepoint.begin();
+      try {
+        const fresh = applyPayload(ctx.statements, id, receivedAtOf(id).toISOString(), parsed.payload, now);
+        ctx.savepoint.release();
+        if (fresh) result.applied++;
+        else result.duplicates++;
+        committed.push(name);
+      } catch (err) {
+        ctx.savepoint.rollback();
+        ctx.savepoint.release();
+        if (classifyFailure(err) !== 'unexpected') throw err;
+        const attempts = (ctx.unexpectedAttempts.get(name) ?? 0) + 1;
+        if (attempts >= MAX_UNEXPECTED_ATTEMPTS) {
+          ctx.unexpectedAttempts.delete(name);
+          dead.push([name, { reason: `failed ${attempts} times: ${describeError(err)}`, stack: (err as Error).stack, attempts }]);
+        } else {
+          ctx.unexpectedAttempts.set(name, attempts);
+          result.retryLater.push(name);
+        }
+      }
+    }
+    db.exec('COMMIT');
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    for (const name of claimed) unclaimPayload(dirs, name);
+    throw err;
+  }
+  // Only now, after COMMIT, do files leave processing/. A file step that fails puts its file
+  // back in incoming/ (a committed one is then skipped as a duplicate) and the error is rethrown.
+  result.claimed = claimed.length;
+  result.deadLettered = dead.length;
+  let firstError: unknown;
+  const settle = (name: string, step: () => void): void => {
+    try {
+      step();
+    } catch (err) {
+      firstError ??= err;
+      unclaimPayload(dirs, name);
+    }
+  };
+  for (const name of committed) {
+    ctx.unexpectedAttempts.delete(name);
+    settle(name, () => acknowledgePayload(dirs, name));
+  }
+  for (const [name, why] of dead) settle(name, () => deadLetter(dirs, name, why));
+  for (const name of result.retryLater) unclaimPayload(dirs, name);
+  if (firstError !== undefined) throw firstError;
+  return result;
+}

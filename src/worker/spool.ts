@@ -1,0 +1,163 @@
+// Spool file operations for the worker: claim (rename incoming → processing), read a claimed
+// file safely, acknowledge (delete), dead-letter (with a reason), unclaim, and the start-up
+// recovery and sweep. The directory is the truth; nothing here touches the database.
+import fs from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { PAYLOAD_FILE_RE, type SpoolDirs, TEMP_FILE_RE, spoolDirs } from '../shared/spool-layout.js';
+
+export const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+
+export function ensureSpool(root: string): SpoolDirs {
+  const dirs = spoolDirs(root);
+  for (const dir of [dirs.root, dirs.incoming, dirs.processing, dirs.dead]) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  return dirs;
+}
+
+/** Payload file names in `dir`, sorted by name (= by arrival). */
+export function listPayloads(dir: string): string[] {
+  return fs.readdirSync(dir).filter((name) => PAYLOAD_FILE_RE.test(name)).sort();
+}
+
+function isGone(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** Claims by rename; false when the file is gone (another worker won, or it was a stale hint). */
+export function claimPayload(dirs: SpoolDirs, name: string): boolean {
+  try {
+    fs.renameSync(path.join(dirs.incoming, name), path.join(dirs.processing, name));
+    return true;
+  } catch (err) {
+    if (isGone(err)) return false;
+    throw err;
+  }
+}
+
+/** Puts a claimed payload back in incoming/ to be tried again later. */
+export function unclaimPayload(dirs: SpoolDirs, name: string): void {
+  try {
+    fs.renameSync(path.join(dirs.processing, name), path.join(dirs.incoming, name));
+  } catch (err) {
+    if (!isGone(err)) throw err;
+  }
+}
+
+export type ClaimedRead =
+  | { kind: 'bytes'; bytes: Buffer }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'gone' };
+
+/**
+ * Reads a claimed payload without following symlinks or blocking on a FIFO: the file is opened
+ * with O_NOFOLLOW | O_NONBLOCK and checked with fstat before a byte is read.
+ */
+export function readClaimedPayload(dirs: SpoolDirs, name: string): ClaimedRead {
+  const file = path.join(dirs.processing, name);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'gone' };
+    if (code === 'ELOOP') return { kind: 'rejected', reason: 'not a regular file: a symlink (never followed)' };
+    if (code === 'ENXIO') return { kind: 'rejected', reason: 'not a regular file: a socket or FIFO' };
+    throw err;
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return { kind: 'rejected', reason: `not a regular file: ${fileKind(stat)}` };
+    if (stat.size > MAX_PAYLOAD_BYTES) {
+      return { kind: 'rejected', reason: `payload too large: ${stat.size} bytes, larger than 8 MiB (${MAX_PAYLOAD_BYTES})` };
+    }
+    const bytes = Buffer.allocUnsafe(stat.size);
+    let filled = 0;
+    while (filled < stat.size) {
+      const n = fs.readSync(fd, bytes, filled, stat.size - filled, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return { kind: 'bytes', bytes: bytes.subarray(0, filled) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function fileKind(stat: fs.Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a file';
+}
+
+/** Deletes a payload whose effect has committed. */
+export function acknowledgePayload(dirs: SpoolDirs, name: string): void {
+  try {
+    fs.unlinkSync(path.join(dirs.processing, name));
+  } catch (err) {
+    if (!isGone(err)) throw err;
+  }
+}
+
+export interface DeadLetterReason {
+  reason: string;
+  stack?: string;
+  attempts?: number;
+}
+
+/**
+ * Moves a claimed payload to dead/<id>.json after writing dead/<id>.error.json, in that order,
+ * so that a dead letter never lacks its reason (a crash in between leaves it in processing/,
+ * to be tried and dead-lettered again).
+ */
+export function deadLetter(dirs: SpoolDirs, name: string, why: DeadLetterReason): void {
+  const id = name.slice(0, -'.json'.length);
+  const error = { ...why, id, dead_lettered_at: new Date().toISOString() };
+  writeFileAtomic.sync(path.join(dirs.dead, `${id}.error.json`), `${JSON.stringify(error, null, 2)}\n`, {
+    mode: 0o600,
+    fsync: true,
+  });
+  try {
+    fs.renameSync(path.join(dirs.processing, name), path.join(dirs.dead, name));
+  } catch (err) {
+    if (!isGone(err)) throw err;
+  }
+}
+
+/** On start: whatever a crashed worker left claimed goes back to incoming/. */
+export function recoverProcessing(dirs: SpoolDirs): number {
+  let recovered = 0;
+  for (const name of listPayloads(dirs.processing)) {
+    unclaimPayload(dirs, name);
+    recovered++;
+  }
+  return recovered;
+}
+
+/** Removes write-file-atomic temp files that a killed hook left behind, once old enough. */
+export function sweepStaleTemps(dirs: SpoolDirs, maxAgeMs: number, now = Date.now()): number {
+  let removed = 0;
+  for (const name of fs.readdirSync(dirs.incoming)) {
+    if (!TEMP_FILE_RE.test(name)) continue;
+    const file = path.join(dirs.incoming, name);
+    try {
+      const stat = fs.lstatSync(file);
+      if (stat.isFile() && now - stat.mtimeMs > maxAgeMs) {
+        fs.unlinkSync(file);
+        removed++;
+      }
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  }
+  return removed;
+}
+
+/** True when neither incoming/ nor processing/ holds a payload. */
+export function spoolIsEmpty(dirs: SpoolDirs): boolean {
+  return listPayloads(dirs.incoming).length === 0 && listPayloads(dirs.processing).length === 0;
+}

@@ -1,0 +1,235 @@
+// The worker: drives batches through the pipeline, serially (p-queue, concurrency 1). It learns
+// of payloads from chokidar (a hint), from a rescan timer (the truth), and at start from
+// recovery; retries transient failures with backoff and jitter; stops cleanly on SIGINT/SIGTERM.
+import type { FSWatcher } from 'chokidar';
+import PQueue from 'p-queue';
+import type { Logger } from '../shared/log.js';
+import { PAYLOAD_FILE_RE, type SpoolDirs } from '../shared/spool-layout.js';
+import { prepareApplyStatements } from './apply.js';
+import { type BatchContext, applyBatch, prepareSavepoints } from './batch.js';
+import { type Db, openDatabase } from './db.js';
+import { backoffDelayMs, classifyFailure, describeError } from './errors.js';
+import { ensureSpool, listPayloads, recoverProcessing, sweepStaleTemps } from './spool.js';
+
+export interface WorkerOptions {
+  spoolDir: string;
+  dbPath: string;
+  drain: boolean;
+  logger: Logger;
+  batchSize?: number;
+  rescanMs?: number;
+}
+
+export interface WorkerSummary {
+  applied: number;
+  duplicates: number;
+  deadLettered: number;
+  retried: number;
+  recovered: number;
+}
+
+const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+/** Consecutive batch failures of an unexpected kind after which the worker gives up (exit 1). */
+const MAX_UNEXPECTED_BATCH_FAILURES = 10;
+
+export class FatalWorkerError extends Error {}
+
+export class Worker {
+  readonly summary: WorkerSummary = { applied: 0, duplicates: 0, deadLettered: 0, retried: 0, recovered: 0 };
+  private readonly dirs: SpoolDirs;
+  private readonly log: Logger;
+  private readonly batchSize: number;
+  private readonly rescanMs: number;
+  private readonly queue = new PQueue({ concurrency: 1 });
+  private readonly pending = new Set<string>();
+  private db: Db | undefined;
+  private ctx: BatchContext | undefined;
+  private watcher: FSWatcher | undefined;
+  private rescanTimer: NodeJS.Timeout | undefined;
+  private backoffTimer: NodeJS.Timeout | undefined;
+  private scheduled = false;
+  private stopping = false;
+  private failures = 0;
+  private unexpectedBatchFailures = 0;
+  private finish!: (err?: unknown) => void;
+  private readonly finished: Promise<void>;
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.dirs = ensureSpool(opts.spoolDir);
+    this.log = opts.logger;
+    this.batchSize = opts.batchSize ?? 1000;
+    this.rescanMs = opts.rescanMs ?? 2000;
+    this.finished = new Promise((resolve, reject) => {
+      this.finish = (err) => (err === undefined ? resolve() : reject(err));
+    });
+  }
+
+  /** Runs until drained (--drain) or stopped; rejects on a fatal error. */
+  async run(): Promise<WorkerSummary> {
+    this.summary.recovered = recoverProcessing(this.dirs);
+    const swept = sweepStaleTemps(this.dirs, TEMP_MAX_AGE_MS);
+    this.log.info('worker starting', {
+      mode: this.opts.drain ? 'drain' : 'watch',
+      spool: this.dirs.root,
+      db: this.opts.dbPath,
+      recovered: this.summary.recovered,
+      stale_temps_removed: swept,
+    });
+    await this.openDatabaseWithRetry();
+    if (this.stopping) return this.close();
+    if (!this.opts.drain) await this.startWatching();
+    this.rescan(); // the directory, in name order, before any watcher event is trusted
+    try {
+      await this.finished;
+    } finally {
+      await this.close();
+    }
+    return this.summary;
+  }
+
+  /** Finish the current transaction, then close: the rest stays queued in the spool. */
+  stop(signal: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info('worker stopping', { signal, pending: this.pending.size });
+    this.finish();
+  }
+
+  private async openDatabaseWithRetry(): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        this.db = openDatabase(this.opts.dbPath);
+        this.ctx = {
+          db: this.db,
+          dirs: this.dirs,
+          statements: prepareApplyStatements(this.db),
+          savepoint: prepareSavepoints(this.db),
+          unexpectedAttempts: new Map(),
+        };
+        return;
+      } catch (err) {
+        if (classifyFailure(err) !== 'transient') throw new FatalWorkerError(`cannot open database ${this.opts.dbPath}: ${describeError(err)}`);
+        const delay = backoffDelayMs(attempt);
+        this.summary.retried++;
+        this.log.warn('database busy at start; retrying', { error: describeError(err), retry_in_ms: delay });
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async startWatching(): Promise<void> {
+    const { watch } = await import('chokidar');
+    const incoming = this.dirs.incoming;
+    // Every child is ignored: chokidar then keeps one watch on incoming/ itself instead of one per
+    // file (a burst of thousands would cost thousands of inotify watches), and its raw events
+    // name each file that arrives.
+    this.watcher = watch(incoming, { ignored: (p) => p !== incoming, ignoreInitial: true, depth: 0, persistent: true });
+    this.watcher.on('raw', (_event, fileName) => {
+      if (typeof fileName === 'string' && PAYLOAD_FILE_RE.test(fileName)) this.enqueue([fileName]);
+      else if (!fileName) this.rescan();
+    });
+    this.watcher.on('error', (err) => {
+      // The timer rescan keeps finding files; say so loudly rather than fail silently.
+      this.log.error('watcher error; relying on the rescan timer', { error: describeError(err), rescan_ms: this.rescanMs });
+    });
+    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+    this.rescanTimer = setInterval(() => this.rescan(), this.rescanMs);
+  }
+
+  private rescan(): void {
+    if (this.stopping) return;
+    try {
+      this.enqueue(listPayloads(this.dirs.incoming));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private enqueue(names: Iterable<string>): void {
+    for (const name of names) this.pending.add(name); // a Set: a name queued twice is tried once
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopping || this.scheduled || this.backoffTimer) return;
+    if (this.pending.size === 0) {
+      if (this.opts.drain) this.checkDrained();
+      return;
+    }
+    this.scheduled = true;
+    // A rejected add() would end the process: route every error to fail().
+    this.queue.add(() => this.runBatch()).catch((err: unknown) => this.fail(err));
+  }
+
+  private runBatch(): void {
+    this.scheduled = false;
+    if (this.stopping || !this.ctx) return;
+    const names = [...this.pending].sort().slice(0, this.batchSize);
+    for (const name of names) this.pending.delete(name);
+    let retryLater: string[] = [];
+    let error: string | undefined;
+    try {
+      const result = applyBatch(this.ctx, names);
+      this.summary.applied += result.applied;
+      this.summary.duplicates += result.duplicates;
+      this.summary.deadLettered += result.deadLettered;
+      retryLater = result.retryLater;
+      this.failures = 0;
+      this.unexpectedBatchFailures = 0;
+      if (result.deadLettered > 0) this.log.warn('dead-lettered', { count: result.deadLettered, dead: this.dirs.dead });
+      if (result.claimed > 0) {
+        this.log.debug('batch applied', { applied: result.applied, duplicates: result.duplicates, dead_lettered: result.deadLettered });
+      }
+    } catch (err) {
+      const kind = classifyFailure(err);
+      if (kind === 'fatal') throw new FatalWorkerError(describeError(err), { cause: err });
+      if (kind === 'unexpected' && ++this.unexpectedBatchFailures >= MAX_UNEXPECTED_BATCH_FAILURES) {
+        throw new FatalWorkerError(`batch failed ${this.unexpectedBatchFailures} times: ${describeError(err)}`, { cause: err });
+      }
+      retryLater = names;
+      error = describeError(err);
+    }
+    if (retryLater.length > 0) {
+      for (const name of retryLater) this.pending.add(name);
+      this.summary.retried++;
+      const delay = backoffDelayMs(this.failures++);
+      this.log.warn('batch will be retried', { payloads: retryLater.length, retry_in_ms: delay, attempt: this.failures, error });
+      this.backoffTimer = setTimeout(() => {
+        this.backoffTimer = undefined;
+        this.schedule();
+      }, delay);
+      return;
+    }
+    this.schedule();
+  }
+
+  /** --drain ends when incoming/ and processing/ are both empty (another worker may hold some). */
+  private checkDrained(): void {
+    const incoming = listPayloads(this.dirs.incoming);
+    if (incoming.length > 0) return this.enqueue(incoming);
+    if (listPayloads(this.dirs.processing).length > 0) {
+      this.backoffTimer = setTimeout(() => {
+        this.backoffTimer = undefined;
+        this.schedule();
+      }, 20);
+      return;
+    }
+    this.finish();
+  }
+
+  private fail(err: unknown): void {
+    this.stopping = true;
+    this.finish(err);
+  }
+
+  private async close(): Promise<WorkerSummary> {
+    this.stopping = true;
+    clearInterval(this.rescanTimer);
+    clearTimeout(this.backoffTimer);
+    await this.watcher?.close();
+    await this.queue.onIdle();
+    this.db?.close();
+    this.db = undefined;
+    return this.summary;
+  }
+}
