@@ -50,31 +50,30 @@ function spoolRootFromArgs(argv: string[]): string {
   return path.resolve(flag ?? (fromEnv ? fromEnv : path.join(packageRoot(self), 'spool')));
 }
 
-/** Reads stdin to its end, at most STDIN_CAP_BYTES, giving up after STDIN_TIMEOUT_MS. */
+/**
+ * Reads stdin to its end, at most STDIN_CAP_BYTES, giving up after STDIN_TIMEOUT_MS. It uses
+ * process.stdin (an event-loop stream for pipes and sockets), not fs.read on fd 0: a read blocked
+ * in libuv's thread pool would keep process.exit() from returning when stdin never closes.
+ */
 function readStdin(done: (bytes: Buffer, timedOut: boolean) => void): void {
   const chunks: Buffer[] = [];
   let total = 0;
-  const timer = setTimeout(() => done(Buffer.concat(chunks, total), true), STDIN_TIMEOUT_MS);
-  const readMore = (): void => {
-    const want = Math.min(65536, STDIN_CAP_BYTES - total);
-    const chunk = Buffer.allocUnsafe(want);
-    fs.read(0, chunk, 0, want, null, (err, n) => {
-      if (err) {
-        if (err.code === 'EAGAIN') return void setTimeout(readMore, 5);
-        if (err.code === 'EOF') n = 0;
-        else fail(`cannot read stdin: ${err.message} (payload not spooled)`);
-      }
-      if (n > 0) {
-        chunks.push(chunk.subarray(0, n));
-        total += n;
-      }
-      if (n === 0 || total >= STDIN_CAP_BYTES) {
-        clearTimeout(timer);
-        done(Buffer.concat(chunks, total), false);
-      } else readMore();
-    });
+  let finished = false;
+  const finish = (timedOut: boolean): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    done(Buffer.concat(chunks, total).subarray(0, STDIN_CAP_BYTES), timedOut);
   };
-  readMore();
+  const timer = setTimeout(() => finish(true), STDIN_TIMEOUT_MS);
+  const stdin = process.stdin;
+  stdin.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    total += chunk.length;
+    if (total >= STDIN_CAP_BYTES) finish(false);
+  });
+  stdin.on('end', () => finish(false));
+  stdin.on('error', (err) => fail(`cannot read stdin: ${err.message} (payload not spooled)`));
 }
 
 function spool(root: string, bytes: Buffer): string {

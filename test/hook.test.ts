@@ -1,0 +1,148 @@
+// The hook as a process: what Claude Code runs on every event.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { FIXTURES, HOOK, ROOT, runHook, sandbox, spoolFiles } from './helpers.ts';
+
+const PAYLOAD_NAME = /^\d{13}-\d+-[0-9a-f]+\.json$/;
+
+test('copies every fixture payload byte for byte, 0600 files in 0700 folders, prints {}', async (t) => {
+  const sb = sandbox(t);
+  const sources = fs.readdirSync(path.join(FIXTURES, 'payloads')).sort();
+  for (const source of sources) {
+    const bytes = fs.readFileSync(path.join(FIXTURES, 'payloads', source));
+    const before = Date.now();
+    const r = await runHook(bytes, ['--spool', sb.spool]);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, '{}\n');
+    assert.equal(r.stderr, '');
+    const files = spoolFiles(sb, 'incoming');
+    const name = files.at(-1)!;
+    assert.match(name, PAYLOAD_NAME);
+    const ms = Number(name.slice(0, 13));
+    assert.ok(ms >= before - 5 && ms <= Date.now() + 5, 'the id carries the receive time');
+    const file = path.join(sb.spool, 'incoming', name);
+    assert.deepEqual(fs.readFileSync(file), bytes);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  }
+  assert.equal(spoolFiles(sb, 'incoming').length, sources.length);
+  for (const sub of ['', 'incoming', 'processing', 'dead']) {
+    assert.equal(fs.statSync(path.join(sb.spool, sub)).mode & 0o777, 0o700, `spool/${sub}`);
+  }
+});
+
+test('bytes that are not JSON are still copied unchanged (the worker judges them)', async (t) => {
+  const sb = sandbox(t);
+  const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x0a]);
+  const r = await runHook(bytes, ['--spool', sb.spool]);
+  assert.equal(r.code, 0);
+  const [name] = spoolFiles(sb, 'incoming');
+  assert.deepEqual(fs.readFileSync(path.join(sb.spool, 'incoming', name!)), bytes);
+});
+
+test('the spool comes from CLAUDE_METRICS_SPOOL when no --spool is given', async (t) => {
+  const sb = sandbox(t);
+  const r = await runHook('{"session_id":"env"}', [], { CLAUDE_METRICS_SPOOL: sb.spool });
+  assert.equal(r.code, 0);
+  assert.equal(spoolFiles(sb, 'incoming').length, 1);
+});
+
+test('without flag or environment the spool is <package>/spool', async (t) => {
+  const incoming = path.join(ROOT, 'spool', 'incoming');
+  const before = new Set(fs.existsSync(incoming) ? fs.readdirSync(incoming) : []);
+  const env = { ...process.env };
+  delete env.CLAUDE_METRICS_SPOOL;
+  const r = await runHook('{"session_id":"default-spool"}', [], { CLAUDE_METRICS_SPOOL: '' });
+  assert.equal(r.code, 0, r.stderr);
+  const added = fs.readdirSync(incoming).filter((f) => !before.has(f));
+  t.after(() => added.forEach((f) => fs.rmSync(path.join(incoming, f), { force: true })));
+  assert.equal(added.length, 1);
+  assert.equal(fs.readFileSync(path.join(incoming, added[0]!), 'utf8'), '{"session_id":"default-spool"}');
+});
+
+test('an unwritable spool: one line on stderr, exit 0, nothing else', async (t) => {
+  const sb = sandbox(t);
+  const blocker = path.join(sb.dir, 'a-file');
+  fs.writeFileSync(blocker, 'not a directory');
+  const r = await runHook('{"session_id":"x"}', ['--spool', path.join(blocker, 'spool')]);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /^claude-metrics-hook: cannot write to spool .*ENOTDIR.*\(payload not spooled\)\n$/);
+});
+
+test('a read-only spool folder is reported, not fatal', async (t) => {
+  const sb = sandbox(t);
+  fs.mkdirSync(path.join(sb.spool, 'incoming'), { recursive: true });
+  // Root ignores permission bits, so make the folder a file's child instead when running as root.
+  const target = process.getuid?.() === 0 ? path.join(sb.spool, 'incoming', 'x') : sb.spool;
+  if (process.getuid?.() === 0) fs.writeFileSync(target, '');
+  else fs.chmodSync(path.join(sb.spool, 'incoming'), 0o500);
+  const r = await runHook('{"session_id":"x"}', ['--spool', target]);
+  assert.equal(r.code, 0);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /payload not spooled/);
+});
+
+test('empty stdin: one line on stderr, exit 0, no file', async (t) => {
+  const sb = sandbox(t);
+  const r = await runHook('', ['--spool', sb.spool]);
+  assert.equal(r.code, 0);
+  assert.match(r.stderr, /^claude-metrics-hook: empty stdin/);
+  assert.deepEqual(spoolFiles(sb, 'incoming'), []);
+});
+
+test('a stdin that never closes: gives up within the time bound, exit 0', async (t) => {
+  const sb = sandbox(t);
+  const child = spawn(process.execPath, [HOOK, '--spool', sb.spool], {
+    env: { ...process.env, CLAUDE_METRICS_HOOK_TIMEOUT_MS: '400' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const started = Date.now();
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  child.stdin.destroy();
+  assert.equal(code, 0);
+  assert.ok(Date.now() - started < 5000, 'exited promptly');
+  assert.match(stderr, /stdin stayed open and empty for 400 ms/);
+  assert.deepEqual(spoolFiles(sb, 'incoming'), []);
+});
+
+test('a stdin that sends a payload but never closes: what arrived is spooled', async (t) => {
+  const sb = sandbox(t);
+  const child = spawn(process.execPath, [HOOK, '--spool', sb.spool], {
+    env: { ...process.env, CLAUDE_METRICS_HOOK_TIMEOUT_MS: '400' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.write('{"session_id":"slow"}');
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  child.stdin.destroy();
+  assert.equal(code, 0);
+  assert.match(stderr, /stdin not closed after 400 ms; spooled the 21 bytes read/);
+  const [name] = spoolFiles(sb, 'incoming');
+  assert.equal(fs.readFileSync(path.join(sb.spool, 'incoming', name!), 'utf8'), '{"session_id":"slow"}');
+});
+
+test('an oversized payload is capped at 8 MiB + 1 byte and flagged', async (t) => {
+  const sb = sandbox(t);
+  const big = Buffer.alloc(9 * 1024 * 1024, 0x20);
+  const r = await runHook(big, ['--spool', sb.spool]);
+  assert.equal(r.code, 0);
+  assert.match(r.stderr, /over 8 MiB/);
+  const [name] = spoolFiles(sb, 'incoming');
+  assert.equal(fs.statSync(path.join(sb.spool, 'incoming', name!)).size, 8 * 1024 * 1024 + 1);
+});
+
+test('--help prints usage and exits 0; an unknown flag is one stderr line, exit 0', async () => {
+  const help = await runHook('', ['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: claude-metrics-hook/);
+  const bad = await runHook('{"session_id":"x"}', ['--nope']);
+  assert.equal(bad.code, 0);
+  assert.match(bad.stderr, /^claude-metrics-hook: unknown argument "--nope"/);
+});
