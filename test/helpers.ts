@@ -121,7 +121,10 @@ export function spoolPayload(sb: Sandbox, body: unknown, id = payloadId()): stri
   const incoming = path.join(sb.spool, 'incoming');
   fs.mkdirSync(incoming, { recursive: true, mode: 0o700 });
   const bytes = Buffer.isBuffer(body) ? body : typeof body === 'string' ? body : JSON.stringify(body);
-  fs.writeFileSync(path.join(incoming, `${id}.json`), bytes, { mode: 0o600 });
+  // Write then rename, as the hook's write-file-atomic does: a watching worker never sees half a file.
+  const temp = path.join(incoming, `${id}.json.${process.pid}${counter}`);
+  fs.writeFileSync(temp, bytes, { mode: 0o600 });
+  fs.renameSync(temp, path.join(incoming, `${id}.json`));
   return id;
 }
 

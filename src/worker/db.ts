@@ -56,6 +56,8 @@ export function openDatabase(file: string, migrations = loadMigrations()): Db {
 
 /** Applies every migration above user_version, each with its version bump in one transaction. */
 export function migrate(db: Db, migrations: Migration[]): number {
+  // Up to date (the usual case): no write lock needed, so a busy database does not delay start.
+  if ((db.pragma('user_version', { simple: true }) as number) === migrations.length) return 0;
   let applied = 0;
   for (const m of migrations) {
     // Read the version inside the write lock: two workers may start on a new database at once.

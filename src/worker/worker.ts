@@ -79,6 +79,7 @@ export class Worker {
     if (this.stopping) return this.close();
     if (!this.opts.drain) await this.startWatching();
     this.rescan(); // the directory, in name order, before any watcher event is trusted
+    this.log.info('worker ready', { mode: this.opts.drain ? 'drain' : 'watch', queued: this.pending.size });
     try {
       await this.finished;
     } finally {
@@ -124,15 +125,16 @@ export class Worker {
     // file (a burst of thousands would cost thousands of inotify watches), and its raw events
     // name each file that arrives.
     this.watcher = watch(incoming, { ignored: (p) => p !== incoming, ignoreInitial: true, depth: 0, persistent: true });
-    this.watcher.on('raw', (_event, fileName) => {
+    const watcher = this.watcher;
+    watcher.on('raw', (_event, fileName) => {
       if (typeof fileName === 'string' && PAYLOAD_FILE_RE.test(fileName)) this.enqueue([fileName]);
       else if (!fileName) this.rescan();
     });
-    this.watcher.on('error', (err) => {
+    watcher.on('error', (err) => {
       // The timer rescan keeps finding files; say so loudly rather than fail silently.
       this.log.error('watcher error; relying on the rescan timer', { error: describeError(err), rescan_ms: this.rescanMs });
     });
-    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     this.rescanTimer = setInterval(() => this.rescan(), this.rescanMs);
   }
 
@@ -140,6 +142,22 @@ export class Worker {
     if (this.stopping) return;
     try {
       this.enqueue(listPayloads(this.dirs.incoming));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return this.fail(err);
+      // incoming/ was removed under us: recreate it and watch the new folder.
+      this.log.warn('spool folder vanished; recreating it', { incoming: this.dirs.incoming });
+      ensureSpool(this.dirs.root);
+      if (this.watcher) void this.restartWatching();
+    }
+  }
+
+  private async restartWatching(): Promise<void> {
+    const old = this.watcher;
+    this.watcher = undefined;
+    clearInterval(this.rescanTimer);
+    try {
+      await old?.close();
+      if (!this.stopping) await this.startWatching();
     } catch (err) {
       this.fail(err);
     }

@@ -5,7 +5,7 @@ CREATE TABLE payloads (
     event TEXT NOT NULL,          -- hook_event_name, or 'legacy' for the older format without one
     session_id TEXT NOT NULL,
     received_at TEXT NOT NULL,    -- RFC 3339 UTC, from the id: when the hook ran
-    applied_at TEXT NOT NULL      -- RFC 3339 UTC: when the worker committed it
+    applied_at TEXT NOT NULL      -- RFC 3339 UTC: when the worker applied it (its batch's transaction)
 ) WITHOUT ROWID;
 CREATE INDEX idx_payloads_session ON payloads(session_id);
 

@@ -1,0 +1,141 @@
+// The worker under real concurrency and real signals: concurrent hook processes, SIGKILL
+// mid-drain, SIGTERM, another connection holding the write lock, two workers on one spool.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+import { CLI, drain, event, ledgerCount, query, runHook, runProcess, sandbox, spoolFiles, spoolPayload, startWorker, waitUntil } from './helpers.ts';
+
+const require = createRequire(import.meta.url);
+
+test('200 concurrent hook processes into a watching worker: all applied, once', async (t) => {
+  const sb = sandbox(t);
+  const worker = await startWorker(sb, ['--rescan-ms', '60000']); // the watcher alone must find them
+  t.after(() => worker.child.kill('SIGKILL'));
+  const results = await Promise.all(
+    Array.from({ length: 200 }, (_, i) => runHook(JSON.stringify(event(`burst-${i % 20}`, 'Stop', { n: i })), ['--spool', sb.spool])),
+  );
+  assert.ok(results.every((r) => r.code === 0 && r.stdout === '{}\n'), 'every hook exited 0 with {}');
+  await waitUntil(() => ledgerCount(sb.db) === 200, 30_000, () => `200 rows, have ${ledgerCount(sb.db)}`);
+  assert.equal(query(sb.db, 'SELECT count(DISTINCT id) AS n FROM payloads')[0]!.n, 200);
+  await waitUntil(() => spoolFiles(sb, 'incoming').length === 0 && spoolFiles(sb, 'processing').length === 0);
+  worker.child.kill('SIGTERM');
+  assert.deepEqual(await worker.exited, { code: 0, signal: null });
+  assert.doesNotMatch(worker.stderr(), /error/);
+});
+
+test('incoming/ removed under a watching worker: recreated, and the rescan finds new payloads', async (t) => {
+  const sb = sandbox(t);
+  const worker = await startWorker(sb, ['--rescan-ms', '200']);
+  t.after(() => worker.child.kill('SIGKILL'));
+  // The watch was on the old folder's inode: only the directory rescan can see the new one.
+  fs.rmSync(path.join(sb.spool, 'incoming'), { recursive: true });
+  const r = await runHook(JSON.stringify(event('after-rm', 'Stop')), ['--spool', sb.spool]);
+  assert.equal(r.code, 0);
+  await waitUntil(() => ledgerCount(sb.db) === 1, 10_000, () => `the payload applied; worker said: ${worker.stderr()}`);
+  assert.equal(worker.child.exitCode, null, 'the worker is still running');
+  worker.child.kill('SIGTERM');
+  assert.equal((await worker.exited).code, 0);
+});
+
+test('SIGKILL at random moments of a drain, restarted each time: exact in the end', async (t) => {
+  const sb = sandbox(t);
+  const total = 4000;
+  for (let i = 0; i < total; i++) spoolPayload(sb, event(`k-${i % 50}`, i % 10 === 0 ? 'SessionEnd' : 'Stop'));
+  let kills = 0;
+  for (let round = 0; round < 40; round++) {
+    const child = spawn(process.execPath, [CLI, 'worker', '--drain', '--spool', sb.spool, '--db', sb.db, '--batch-size', '50'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const killAt = 60 + Math.floor(Math.random() * 120);
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAt);
+    const code = await exited;
+    clearTimeout(timer);
+    if (code === 0) break;
+    kills++;
+  }
+  const final = drain(sb);
+  assert.equal(final.code, 0, final.stderr);
+  assert.ok(kills >= 3, `the worker was killed mid-drain (${kills} kills)`);
+  assert.equal(ledgerCount(sb.db), total);
+  assert.equal(query(sb.db, 'SELECT count(DISTINCT id) AS n FROM payloads')[0]!.n, total);
+  assert.equal(query(sb.db, 'SELECT count(*) AS n FROM sessions')[0]!.n, 50);
+  // Sessions k-0, k-10, … k-40 got SessionEnd payloads (i % 10 === 0).
+  assert.equal(query(sb.db, 'SELECT count(*) AS n FROM sessions WHERE end_time IS NOT NULL')[0]!.n, 5);
+  assert.deepEqual(spoolFiles(sb, 'incoming').filter((f) => f.endsWith('.json')), []);
+  assert.deepEqual(spoolFiles(sb, 'processing'), []);
+  assert.deepEqual(spoolFiles(sb, 'dead'), []);
+});
+
+test('SIGTERM: the watching worker finishes its transaction, exits 0, the rest stays queued', async (t) => {
+  const sb = sandbox(t);
+  const total = 3000;
+  const worker = await startWorker(sb, ['--batch-size', '20']);
+  t.after(() => worker.child.kill('SIGKILL'));
+  for (let i = 0; i < total; i++) spoolPayload(sb, event(`t-${i % 10}`, 'Stop'));
+  await waitUntil(() => ledgerCount(sb.db) > 0, 10_000);
+  worker.child.kill('SIGTERM');
+  assert.deepEqual(await worker.exited, { code: 0, signal: null });
+  assert.match(worker.stderr(), /worker stopping signal=SIGTERM/);
+  const applied = ledgerCount(sb.db);
+  const waiting = spoolFiles(sb, 'incoming').length;
+  assert.deepEqual(spoolFiles(sb, 'processing'), [], 'nothing left half-claimed');
+  assert.equal(applied + waiting, total, `applied ${applied} + waiting ${waiting}`);
+  assert.match(drain(sb).stdout, new RegExp(`applied ${waiting},`));
+  assert.equal(ledgerCount(sb.db), total);
+});
+
+test('another connection holds an exclusive lock for seconds: retried, nothing dead-lettered', async (t) => {
+  const sb = sandbox(t);
+  spoolPayload(sb, event('first', 'SessionStart'));
+  assert.equal(drain(sb).code, 0);
+  for (let i = 0; i < 300; i++) spoolPayload(sb, event(`lock-${i % 5}`, 'Stop'));
+  // A second process takes the write lock (BEGIN EXCLUSIVE) and holds it for 3 s.
+  const holder = spawn(process.execPath, ['-e', `
+    const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+    const db = new Database(${JSON.stringify(sb.db)});
+    db.exec('BEGIN EXCLUSIVE');
+    db.prepare("INSERT INTO payloads VALUES ('lock-holder', 'x', 'x', 'x', 'x')").run();
+    process.stdout.write('locked\\n');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, 3000);
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+  const started = Date.now();
+  const r = await runProcess(process.execPath, [CLI, 'worker', '--drain', '--spool', sb.spool, '--db', sb.db], null);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(Date.now() - started >= 2500, 'the drain waited for the lock');
+  assert.match(r.stdout, /applied 300, dead-lettered 0, retried [1-9]/);
+  assert.match(r.stderr, /batch will be retried .*SQLITE_BUSY/);
+  assert.equal(ledgerCount(sb.db), 302);
+  assert.deepEqual(spoolFiles(sb, 'dead'), []);
+});
+
+test('a watching worker and a --drain on the same spool at once: each payload applied once', async (t) => {
+  const sb = sandbox(t);
+  const worker = await startWorker(sb, ['--batch-size', '25', '--rescan-ms', '100']);
+  t.after(() => worker.child.kill('SIGKILL'));
+  const total = 2000;
+  const writer = (async () => {
+    for (let i = 0; i < total; i++) {
+      spoolPayload(sb, event(`both-${i % 30}`, 'Stop'));
+      if (i % 100 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  const drains: Array<Promise<{ code: number | null; stdout: string }>> = [];
+  for (let i = 0; i < 3; i++) {
+    drains.push(runProcess(process.execPath, [CLI, 'worker', '--drain', '--batch-size', '25', '--spool', sb.spool, '--db', sb.db], null));
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  await writer;
+  const results = await Promise.all(drains);
+  assert.ok(results.every((r) => r.code === 0));
+  await waitUntil(() => ledgerCount(sb.db) === total, 30_000, () => `${total} rows, have ${ledgerCount(sb.db)}`);
+  await waitUntil(() => spoolFiles(sb, 'incoming').length === 0 && spoolFiles(sb, 'processing').length === 0);
+  assert.equal(query(sb.db, 'SELECT count(DISTINCT id) AS n FROM payloads')[0]!.n, total);
+  const drained = results.reduce((n, r) => n + Number(/applied (\d+)/.exec(r.stdout)?.[1] ?? 0), 0);
+  assert.ok(drained > 0, 'the drains applied some');
+  worker.child.kill('SIGTERM');
+  assert.equal((await worker.exited).code, 0);
+  assert.deepEqual(spoolFiles(sb, 'dead'), []);
+});
