@@ -6,7 +6,8 @@ import type { HookPayload, ReportedCost } from './parse.js';
 export interface ApplyStatements {
   recordPayload: (id: string, event: string, sessionId: string, receivedAt: string, appliedAt: string) => boolean;
   touchSession: (sessionId: string, seenAt: string, cwd: string | null, transcriptPath: string | null) => void;
-  endSession: (sessionId: string, endedAt: string, reason: string | null) => void;
+  /** touchSession and the end in one statement: SessionEnd is the hot path of a drain. */
+  touchAndEndSession: (sessionId: string, at: string, cwd: string | null, transcriptPath: string | null, reason: string | null) => void;
   storeReportedCost: (sessionId: string, cost: ReportedCost) => void;
 }
 
@@ -21,10 +22,17 @@ export function prepareApplyStatements(db: Db): ApplyStatements {
       start_time = CASE WHEN start_time IS NULL OR excluded.start_time < start_time THEN excluded.start_time ELSE start_time END,
       cwd = COALESCE(excluded.cwd, cwd),
       transcript_path = COALESCE(excluded.transcript_path, transcript_path)`);
-  // A resumed session ends twice: the later end wins, with its reason.
-  const updateEnd = db.prepare(`
-    UPDATE sessions SET end_time = @endedAt, end_reason = COALESCE(@reason, end_reason)
-    WHERE session_id = @sessionId AND (end_time IS NULL OR end_time <= @endedAt)`);
+  // A resumed session ends twice: the later end wins, with its reason. (SET expressions read the
+  // row as it was before this statement.)
+  const upsertEnd = db.prepare(`
+    INSERT INTO sessions (session_id, start_time, end_time, end_reason, cwd, transcript_path)
+    VALUES (@sessionId, @at, @at, @reason, @cwd, @transcriptPath)
+    ON CONFLICT (session_id) DO UPDATE SET
+      start_time = CASE WHEN start_time IS NULL OR excluded.start_time < start_time THEN excluded.start_time ELSE start_time END,
+      end_time = CASE WHEN end_time IS NULL OR end_time <= excluded.end_time THEN excluded.end_time ELSE end_time END,
+      end_reason = CASE WHEN end_time IS NULL OR end_time <= excluded.end_time THEN COALESCE(excluded.end_reason, end_reason) ELSE end_reason END,
+      cwd = COALESCE(excluded.cwd, cwd),
+      transcript_path = COALESCE(excluded.transcript_path, transcript_path)`);
   const updateCost = db.prepare(`
     UPDATE sessions SET
       total_cost_usd = COALESCE(@cost, total_cost_usd),
@@ -38,7 +46,7 @@ export function prepareApplyStatements(db: Db): ApplyStatements {
     recordPayload: (id, event, sessionId, receivedAt, appliedAt) =>
       insertLedger.run(id, event, sessionId, receivedAt, appliedAt).changes === 1,
     touchSession: (sessionId, seenAt, cwd, transcriptPath) => void upsertSession.run({ sessionId, seenAt, cwd, transcriptPath }),
-    endSession: (sessionId, endedAt, reason) => void updateEnd.run({ sessionId, endedAt, reason }),
+    touchAndEndSession: (sessionId, at, cwd, transcriptPath, reason) => void upsertEnd.run({ sessionId, at, cwd, transcriptPath, reason }),
     storeReportedCost: (sessionId, c) =>
       void updateCost.run({
         sessionId,
@@ -60,8 +68,6 @@ export const LEGACY_EVENT = 'legacy';
  */
 export function applyPayload(st: ApplyStatements, id: string, receivedAt: string, p: HookPayload, now: string): boolean {
   if (!st.recordPayload(id, p.event ?? LEGACY_EVENT, p.sessionId, receivedAt, now)) return false;
-  // Every event is activity of its session: the row exists and starts no later than this payload.
-  st.touchSession(p.sessionId, receivedAt, p.cwd, p.transcriptPath);
   switch (p.event) {
     case 'SessionEnd':
       applySessionEnd(st, receivedAt, p);
@@ -70,8 +76,10 @@ export function applyPayload(st: ApplyStatements, id: string, receivedAt: string
       applyLegacySessionEnd(st, receivedAt, p);
       break;
     default:
-      // SessionStart is fully handled by touchSession; Stop, SubagentStop and unknown events are
+      // Every event is activity of its session: the row exists and starts no later than this
+      // payload. SessionStart needs nothing more; Stop, SubagentStop and unknown events are
       // recorded in the ledger (transcript figures come from the transcript step, later).
+      st.touchSession(p.sessionId, receivedAt, p.cwd, p.transcriptPath);
       break;
   }
   if (p.event !== null && p.reportedCost) st.storeReportedCost(p.sessionId, p.reportedCost);
@@ -79,11 +87,11 @@ export function applyPayload(st: ApplyStatements, id: string, receivedAt: string
 }
 
 export function applySessionEnd(st: ApplyStatements, receivedAt: string, p: HookPayload): void {
-  st.endSession(p.sessionId, receivedAt, p.reason);
+  st.touchAndEndSession(p.sessionId, receivedAt, p.cwd, p.transcriptPath, p.reason);
 }
 
 /** The baseline treated every payload as a SessionEnd and stored its `cost` object. */
 export function applyLegacySessionEnd(st: ApplyStatements, receivedAt: string, p: HookPayload): void {
-  st.endSession(p.sessionId, receivedAt, p.reason);
+  st.touchAndEndSession(p.sessionId, receivedAt, p.cwd, p.transcriptPath, p.reason);
   if (p.reportedCost) st.storeReportedCost(p.sessionId, p.reportedCost);
 }

@@ -9,7 +9,6 @@ import { classifyFailure, describeError } from './errors.js';
 import { parsePayload } from './parse.js';
 import {
   type DeadLetterReason,
-  acknowledgePayload,
   claimPayload,
   deadLetter,
   readClaimedPayload,
@@ -29,6 +28,8 @@ export interface BatchContext {
 }
 
 export interface BatchResult {
+  /** Committed payloads whose files the caller must now delete (acknowledgePayloads). */
+  toAcknowledge: string[];
   applied: number;
   duplicates: number;
   deadLettered: number;
@@ -36,6 +37,8 @@ export interface BatchResult {
   retryLater: string[];
   /** Claimed names, for the caller's bookkeeping. */
   claimed: number;
+  /** Set when moving a file to dead/ failed after COMMIT (e.g. disk full): it went back to incoming/. */
+  deadLetterError?: unknown;
 }
 
 export function prepareSavepoints(db: Db): BatchContext['savepoint'] {
@@ -51,9 +54,8 @@ export function prepareSavepoints(db: Db): BatchContext['savepoint'] {
  */
 export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchResult {
   const { db, dirs } = ctx;
-  const result: BatchResult = { applied: 0, duplicates: 0, deadLettered: 0, retryLater: [], claimed: 0 };
+  const result: BatchResult = { toAcknowledge: [], applied: 0, duplicates: 0, deadLettered: 0, retryLater: [], claimed: 0 };
   const claimed: string[] = [];
-  const committed: string[] = [];
   const dead: Array<[string, DeadLetterReason]> = [];
   db.exec('BEGIN IMMEDIATE'); // waits for the write lock first, so a busy database claims nothing
   try {
@@ -79,7 +81,7 @@ export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchRe
         ctx.savepoint.release();
         if (fresh) result.applied++;
         else result.duplicates++;
-        committed.push(name);
+        result.toAcknowledge.push(name);
       } catch (err) {
         ctx.savepoint.rollback();
         ctx.savepoint.release();
@@ -100,25 +102,22 @@ export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchRe
     for (const name of claimed) unclaimPayload(dirs, name);
     throw err;
   }
-  // Only now, after COMMIT, do files leave processing/. A file step that fails puts its file
-  // back in incoming/ (a committed one is then skipped as a duplicate) and the error is rethrown.
+  // Only now, after COMMIT, may files leave processing/: committed ones are handed back to the
+  // caller to delete (asynchronously, overlapping the next batch); dead letters are moved here.
+  // A dead-letter step that fails puts its file back in incoming/ and reports the error.
   result.claimed = claimed.length;
   result.deadLettered = dead.length;
+  for (const name of result.toAcknowledge) ctx.unexpectedAttempts.delete(name);
   let firstError: unknown;
-  const settle = (name: string, step: () => void): void => {
+  for (const [name, why] of dead) {
     try {
-      step();
+      deadLetter(dirs, name, why);
     } catch (err) {
       firstError ??= err;
       unclaimPayload(dirs, name);
     }
-  };
-  for (const name of committed) {
-    ctx.unexpectedAttempts.delete(name);
-    settle(name, () => acknowledgePayload(dirs, name));
   }
-  for (const [name, why] of dead) settle(name, () => deadLetter(dirs, name, why));
   for (const name of result.retryLater) unclaimPayload(dirs, name);
-  if (firstError !== undefined) throw firstError;
+  result.deadLetterError = firstError;
   return result;
 }

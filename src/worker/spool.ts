@@ -29,7 +29,7 @@ function isGone(err: unknown): boolean {
 /** Claims by rename; false when the file is gone (another worker won, or it was a stale hint). */
 export function claimPayload(dirs: SpoolDirs, name: string): boolean {
   try {
-    fs.renameSync(path.join(dirs.incoming, name), path.join(dirs.processing, name));
+    fs.renameSync(`${dirs.incoming}/${name}`, `${dirs.processing}/${name}`);
     return true;
   } catch (err) {
     if (isGone(err)) return false;
@@ -56,7 +56,7 @@ export type ClaimedRead =
  * with O_NOFOLLOW | O_NONBLOCK and checked with fstat before a byte is read.
  */
 export function readClaimedPayload(dirs: SpoolDirs, name: string): ClaimedRead {
-  const file = path.join(dirs.processing, name);
+  const file = `${dirs.processing}/${name}`;
   let fd: number;
   try {
     fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
@@ -94,13 +94,21 @@ function fileKind(stat: fs.Stats): string {
   return 'not a file';
 }
 
-/** Deletes a payload whose effect has committed. */
-export function acknowledgePayload(dirs: SpoolDirs, name: string): void {
-  try {
-    fs.unlinkSync(path.join(dirs.processing, name));
-  } catch (err) {
-    if (!isGone(err)) throw err;
-  }
+/**
+ * Deletes payloads whose effect has committed, in parallel on libuv's thread pool (on a disk
+ * with online discard a delete waits ~80 µs; the next batch goes on meanwhile). Resolves with
+ * the names that could not be deleted, and why; a name already gone counts as deleted.
+ */
+export async function acknowledgePayloads(dirs: SpoolDirs, names: readonly string[]): Promise<Array<[string, Error]>> {
+  const failed: Array<[string, Error]> = [];
+  await Promise.all(
+    names.map((name) =>
+      fs.promises.unlink(`${dirs.processing}/${name}`).catch((err: NodeJS.ErrnoException) => {
+        if (!isGone(err)) failed.push([name, err]);
+      }),
+    ),
+  );
+  return failed;
 }
 
 export interface DeadLetterReason {

@@ -9,7 +9,7 @@ import { prepareApplyStatements } from './apply.js';
 import { type BatchContext, applyBatch, prepareSavepoints } from './batch.js';
 import { type Db, openDatabase } from './db.js';
 import { backoffDelayMs, classifyFailure, describeError } from './errors.js';
-import { ensureSpool, listPayloads, recoverProcessing, sweepStaleTemps } from './spool.js';
+import { acknowledgePayloads, ensureSpool, listPayloads, recoverProcessing, sweepStaleTemps, unclaimPayload } from './spool.js';
 
 export interface WorkerOptions {
   spoolDir: string;
@@ -42,6 +42,8 @@ export class Worker {
   private readonly rescanMs: number;
   private readonly queue = new PQueue({ concurrency: 1 });
   private readonly pending = new Set<string>();
+  /** Deletes of committed payloads still under way (awaited before drain ends or close). */
+  private readonly acknowledging = new Set<Promise<void>>();
   private db: Db | undefined;
   private ctx: BatchContext | undefined;
   private watcher: FSWatcher | undefined;
@@ -188,16 +190,18 @@ export class Worker {
     let error: string | undefined;
     try {
       const result = applyBatch(this.ctx, names);
+      this.acknowledge(result.toAcknowledge);
       this.summary.applied += result.applied;
       this.summary.duplicates += result.duplicates;
       this.summary.deadLettered += result.deadLettered;
       retryLater = result.retryLater;
-      this.failures = 0;
-      this.unexpectedBatchFailures = 0;
       if (result.deadLettered > 0) this.log.warn('dead-lettered', { count: result.deadLettered, dead: this.dirs.dead });
       if (result.claimed > 0) {
         this.log.debug('batch applied', { applied: result.applied, duplicates: result.duplicates, dead_lettered: result.deadLettered });
       }
+      if (result.deadLetterError !== undefined) throw result.deadLetterError;
+      this.failures = 0;
+      this.unexpectedBatchFailures = 0;
     } catch (err) {
       const kind = classifyFailure(err);
       if (kind === 'fatal') throw new FatalWorkerError(describeError(err), { cause: err });
@@ -221,8 +225,27 @@ export class Worker {
     this.schedule();
   }
 
+  /** Deletes committed payloads; one that cannot be deleted goes back to incoming/ (then a duplicate). */
+  private acknowledge(names: string[]): void {
+    if (names.length === 0) return;
+    const done: Promise<void> = acknowledgePayloads(this.dirs, names)
+      .then((failed) => {
+        for (const [name, err] of failed) {
+          this.log.warn('could not delete an applied payload; requeued as a duplicate', { name, error: describeError(err) });
+          unclaimPayload(this.dirs, name);
+        }
+      })
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => this.acknowledging.delete(done));
+    this.acknowledging.add(done);
+  }
+
   /** --drain ends when incoming/ and processing/ are both empty (another worker may hold some). */
   private checkDrained(): void {
+    if (this.acknowledging.size > 0) {
+      void Promise.all(this.acknowledging).then(() => this.schedule());
+      return;
+    }
     const incoming = listPayloads(this.dirs.incoming);
     if (incoming.length > 0) return this.enqueue(incoming);
     if (listPayloads(this.dirs.processing).length > 0) {
@@ -246,6 +269,7 @@ export class Worker {
     clearTimeout(this.backoffTimer);
     await this.watcher?.close();
     await this.queue.onIdle();
+    await Promise.all(this.acknowledging);
     this.db?.close();
     this.db = undefined;
     return this.summary;
