@@ -1,0 +1,513 @@
+// Parse transcript: JSONL lines of one session (main transcript + its subagents' files) → the
+// session's figures as docs/metrics-spec.md defines them. Pure and incremental: no I/O; the caller
+// reads the files, feeds complete lines, and may save the JSON-serialisable state between reads.
+
+import { cache1hTokens, callCostUsd, type ModelPrices } from './pricing.ts';
+
+/** Token counts kept for one API call (same field names as the API's `usage`). */
+export interface CallUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation: { ephemeral_1h_input_tokens: number };
+}
+
+/** One API call (`message.id` + `requestId`), from the best of its lines. */
+export interface CallState {
+  message_id: string | null;
+  request_id: string | null;
+  model: string | null;
+  /** Earliest timestamp among the call's lines (RFC 3339 text as written). */
+  timestamp: string | null;
+  /** Subagent that made the call; null for the main transcript. */
+  agent_id: string | null;
+  usage: CallUsage;
+}
+
+/** A Write / Edit / MultiEdit / git-commit Bash call waiting for its tool_result. */
+export type PendingTool =
+  | { kind: 'commit' }
+  /** Lines counted from the call's input, used when the result line has no usable toolUseResult. */
+  | { kind: 'edit'; tool: string; input_added: number; input_removed: number };
+
+/** A tool_result seen before its tool_use (kept compact until the tool_use shows up). */
+export interface OrphanResult {
+  is_error: boolean;
+  /** Lines from the result's toolUseResult; null when it had none usable. */
+  added: number | null;
+  removed: number | null;
+}
+
+/**
+ * Everything needed to continue a session from where the last read stopped. Plain JSON: save it
+ * with JSON.stringify and resume with JSON.parse. Maps are objects keyed by id.
+ */
+export interface TranscriptState {
+  v: 1;
+  /** Key `${message.id}|${requestId}` → the call. */
+  calls: Record<string, CallState>;
+  /** Every tool_use id seen (value always 1). */
+  tool_use_ids: Record<string, 1>;
+  /** tool_use id → call awaiting its result. */
+  pending: Record<string, PendingTool>;
+  /** tool_use id → result that arrived before its tool_use. */
+  orphan_results: Record<string, OrphanResult>;
+  commits: number;
+  lines_added: number;
+  lines_removed: number;
+  /** Earliest / latest timestamp of user and assistant lines (text as written, or normalised to UTC). */
+  start_time: string | null;
+  end_time: string | null;
+  malformed_lines: number;
+  oversize_lines: number;
+}
+
+export interface LineSource {
+  /** The subagent whose file the line comes from (agent-<id>.jsonl); null for the main transcript. */
+  agentId: string | null;
+}
+
+/** Figures of one model in a session. */
+export interface ModelFigures {
+  api_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  cache_1h_tokens: number;
+  /** null when the model has no price. */
+  cost_usd: number | null;
+}
+
+/** One row of the token_usage table. */
+export interface CallRow {
+  message_id: string | null;
+  request_id: string | null;
+  timestamp: string | null;
+  model: string | null;
+  agent_id: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  cache_1h_tokens: number;
+  cost_usd: number | null;
+}
+
+export interface TranscriptSummary {
+  api_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  cache_1h_tokens: number;
+  /** Sum over the calls whose model has a price. */
+  cost_usd: number;
+  /** False when at least one call's model has no price (its tokens count, its cost does not). */
+  cost_complete: boolean;
+  /** Model id as written in the transcript (`unknown` when a call names none) → its figures. */
+  models: Record<string, ModelFigures>;
+  tool_calls: number;
+  commits: number;
+  lines_added: number;
+  lines_removed: number;
+  start_time: string | null;
+  end_time: string | null;
+  malformed_lines: number;
+  oversize_lines: number;
+  /** One per API call, ordered by timestamp then message/request id. */
+  calls: CallRow[];
+}
+
+/** Bash commands that run `git … commit` (docs/metrics-spec.md). */
+export const GIT_COMMIT_RE = /\bgit\b[^|;&\n]*\bcommit\b/;
+
+/** Tools whose results count lines added / removed. */
+const EDIT_TOOLS = new Set(['Write', 'Edit', 'MultiEdit']);
+
+const SYNTHETIC_MODEL = '<synthetic>';
+
+export function createTranscriptState(): TranscriptState {
+  return {
+    v: 1,
+    calls: {},
+    tool_use_ids: {},
+    pending: {},
+    orphan_results: {},
+    commits: 0,
+    lines_added: 0,
+    lines_removed: 0,
+    start_time: null,
+    end_time: null,
+    malformed_lines: 0,
+    oversize_lines: 0,
+  };
+}
+
+/** For a reader that skips a line too long to hold: counts it (its content is lost). */
+export function countOversizeLine(state: TranscriptState): void {
+  state.oversize_lines += 1;
+}
+
+/**
+ * Number of lines of a string, as an editor counts them: "" → 0, "a" → 1, "a\n" → 1,
+ * "a\nb" → 2, "a\n\n" → 2. A final newline ends the last line rather than starting a new one,
+ * which matches structuredPatch (a 4-line file written as "l1\nl2\nl3\nl4\n" shows 4 `+` lines).
+ */
+export function countLines(s: string): number {
+  if (s === '') return 0;
+  let n = 1;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n += 1;
+  return s.endsWith('\n') ? n - 1 : n;
+}
+
+// ---- small readers for untrusted JSON ----
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const tokens = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+const has = (o: object, k: string): boolean => Object.hasOwn(o, k);
+/** Sets o[k] as an own property even for a key like "__proto__". */
+function put<T>(o: Record<string, T>, k: string, v: T): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+/** Milliseconds of an RFC 3339 timestamp, or NaN. */
+const ms = (t: string): number => Date.parse(t);
+
+/** The timestamp as stored: the transcript's text when already UTC (`…Z`), else normalised to UTC. */
+function utcText(t: unknown): string | null {
+  if (typeof t !== 'string') return null;
+  const m = ms(t);
+  if (Number.isNaN(m)) return null;
+  return /z$/i.test(t) ? t : new Date(m).toISOString();
+}
+
+/** Whether timestamp a is earlier than b (ties broken on the text, so the order of lines never matters). */
+function earlier(a: string, b: string): boolean {
+  const d = ms(a) - ms(b);
+  return d < 0 || (d === 0 && a < b);
+}
+
+function noteTime(state: TranscriptState, t: string): void {
+  if (state.start_time === null || earlier(t, state.start_time)) state.start_time = t;
+  if (state.end_time === null || earlier(state.end_time, t)) state.end_time = t;
+}
+
+function readUsage(u: Obj): CallUsage {
+  const cc = isObj(u.cache_creation) ? u.cache_creation : {};
+  const usage: CallUsage = {
+    input_tokens: tokens(u.input_tokens),
+    output_tokens: tokens(u.output_tokens),
+    cache_creation_input_tokens: tokens(u.cache_creation_input_tokens),
+    cache_read_input_tokens: tokens(u.cache_read_input_tokens),
+    cache_creation: { ephemeral_1h_input_tokens: 0 },
+  };
+  usage.cache_creation.ephemeral_1h_input_tokens = cache1hTokens({
+    cache_creation_input_tokens: usage.cache_creation_input_tokens,
+    cache_creation: { ephemeral_1h_input_tokens: tokens(cc.ephemeral_1h_input_tokens) },
+  });
+  return usage;
+}
+
+const usageSum = (u: CallUsage): number =>
+  u.input_tokens + u.output_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;
+
+/**
+ * Whether usage `a` should replace `b`: the higher four-count sum wins (streaming can leave a line
+ * with a partial output_tokens). Equal sums are settled field by field so that the winner never
+ * depends on the order the lines were read in.
+ */
+function better(a: CallUsage, b: CallUsage): boolean {
+  const fields = (u: CallUsage) => [
+    usageSum(u),
+    u.output_tokens,
+    u.input_tokens,
+    u.cache_creation_input_tokens,
+    u.cache_read_input_tokens,
+    u.cache_creation.ephemeral_1h_input_tokens,
+  ];
+  const fa = fields(a);
+  const fb = fields(b);
+  for (let i = 0; i < fa.length; i++) {
+    if (fa[i] !== fb[i]) return (fa[i] ?? 0) > (fb[i] ?? 0);
+  }
+  return false;
+}
+
+/** Small stable hash (FNV-1a, 32 bit) naming a call that has neither message.id nor requestId. */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+function applyAssistant(state: TranscriptState, line: string, obj: Obj, agentId: string | null, time: string | null): void {
+  const message = isObj(obj.message) ? obj.message : null;
+  if (message === null) return;
+
+  // tool_use blocks: collected from every line, including repeats of the same response.
+  if (Array.isArray(message.content)) {
+    for (const block of message.content) {
+      if (isObj(block) && block.type === 'tool_use') applyToolUse(state, block);
+    }
+  }
+
+  // Usage: one call per message.id + requestId, keeping its best line.
+  if (!isObj(message.usage)) return;
+  const model = str(message.model);
+  if (model === SYNTHETIC_MODEL) return;
+  const messageId = str(message.id);
+  const requestId = str(obj.requestId);
+  const key =
+    messageId !== null || requestId !== null
+      ? `${messageId ?? ''}|${requestId ?? ''}`
+      : str(obj.uuid) !== null
+        ? `uuid:${obj.uuid as string}`
+        : `line:${fnv1a(line.trim())}`;
+  const usage = readUsage(message.usage);
+  const existing = has(state.calls, key) ? state.calls[key] : undefined;
+  if (existing === undefined) {
+    put(state.calls, key, { message_id: messageId, request_id: requestId, model, timestamp: time, agent_id: agentId, usage });
+    return;
+  }
+  if (better(usage, existing.usage)) {
+    existing.usage = usage;
+    if (model !== null) existing.model = model;
+  }
+  if (existing.model === null && model !== null) existing.model = model;
+  if (time !== null && (existing.timestamp === null || earlier(time, existing.timestamp))) existing.timestamp = time;
+  if (existing.agent_id === null && agentId !== null) existing.agent_id = agentId;
+}
+
+/** Lines a call would change, from its input (the fallback when its result has no toolUseResult). */
+function inputLines(tool: string, input: Obj): { added: number; removed: number } {
+  const s = (v: unknown) => (typeof v === 'string' ? countLines(v) : 0);
+  if (tool === 'Write') return { added: s(input.content), removed: 0 };
+  if (tool === 'Edit') return { added: s(input.new_string), removed: s(input.old_string) };
+  let added = 0;
+  let removed = 0;
+  if (Array.isArray(input.edits)) {
+    for (const e of input.edits) {
+      if (!isObj(e)) continue;
+      added += s(e.new_string);
+      removed += s(e.old_string);
+    }
+  }
+  return { added, removed };
+}
+
+function applyToolUse(state: TranscriptState, block: Obj): void {
+  const id = str(block.id);
+  if (id === null || has(state.tool_use_ids, id)) return; // counted once however often it is re-read
+  put(state.tool_use_ids, id, 1);
+
+  const name = str(block.name);
+  const input = isObj(block.input) ? block.input : {};
+  let pending: PendingTool | null = null;
+  if (name === 'Bash' && typeof input.command === 'string' && GIT_COMMIT_RE.test(input.command)) {
+    pending = { kind: 'commit' };
+  } else if (name !== null && EDIT_TOOLS.has(name)) {
+    const l = inputLines(name, input);
+    pending = { kind: 'edit', tool: name, input_added: l.added, input_removed: l.removed };
+  }
+
+  const orphan = has(state.orphan_results, id) ? state.orphan_results[id] : undefined;
+  if (orphan !== undefined) {
+    delete state.orphan_results[id];
+    if (pending !== null) settle(state, pending, orphan);
+  } else if (pending !== null) {
+    put(state.pending, id, pending);
+  }
+}
+
+/** Counts a finished call from its result. */
+function settle(state: TranscriptState, call: PendingTool, result: OrphanResult): void {
+  if (result.is_error) return;
+  if (call.kind === 'commit') {
+    state.commits += 1;
+    return;
+  }
+  if (result.added !== null && result.removed !== null) {
+    state.lines_added += result.added;
+    state.lines_removed += result.removed;
+  } else {
+    state.lines_added += call.input_added;
+    state.lines_removed += call.input_removed;
+  }
+}
+
+/**
+ * Lines from a result line's toolUseResult: Write `type: "create"` → lines of `content`; otherwise
+ * `structuredPatch[].lines` starting with `+` / `-`. Null when it holds neither (no toolUseResult,
+ * an error string, an unknown shape), so the caller falls back to the call's input.
+ */
+function resultLines(tur: unknown): { added: number; removed: number } | null {
+  if (!isObj(tur)) return null;
+  if (tur.type === 'create' && typeof tur.content === 'string') return { added: countLines(tur.content), removed: 0 };
+  if (!Array.isArray(tur.structuredPatch)) return null;
+  let added = 0;
+  let removed = 0;
+  for (const hunk of tur.structuredPatch) {
+    if (!isObj(hunk) || !Array.isArray(hunk.lines)) continue;
+    for (const l of hunk.lines) {
+      if (typeof l !== 'string') continue;
+      if (l.startsWith('+')) added += 1;
+      else if (l.startsWith('-')) removed += 1;
+    }
+  }
+  return { added, removed };
+}
+
+function applyUser(state: TranscriptState, obj: Obj): void {
+  const message = isObj(obj.message) ? obj.message : null;
+  if (message === null || !Array.isArray(message.content)) return;
+  const results = message.content.filter((b): b is Obj => isObj(b) && b.type === 'tool_result');
+  if (results.length === 0) return;
+  // The top-level toolUseResult belongs to the line's result; with several results on one line
+  // it cannot be attributed, and each call falls back to its input.
+  const fromTur = results.length === 1 ? resultLines(obj.toolUseResult) : null;
+  for (const r of results) {
+    const id = str(r.tool_use_id);
+    if (id === null) continue;
+    const result: OrphanResult = {
+      is_error: r.is_error === true,
+      added: fromTur?.added ?? null,
+      removed: fromTur?.removed ?? null,
+    };
+    const call = has(state.pending, id) ? state.pending[id] : undefined;
+    if (call !== undefined) {
+      delete state.pending[id];
+      settle(state, call, result);
+    } else if (!has(state.tool_use_ids, id) && !has(state.orphan_results, id)) {
+      // Result before its tool_use (another file read first): keep it until the tool_use arrives.
+      put(state.orphan_results, id, result);
+    }
+    // Otherwise: a re-read of a result already counted, or the result of an untracked tool.
+  }
+}
+
+export type LineOutcome = 'applied' | 'blank' | 'malformed';
+
+/**
+ * Folds one complete JSONL line into the state. Blank lines are ignored; a line that is not a
+ * JSON object is counted in malformed_lines and skipped; types other than user / assistant
+ * (attachment, system, summary, …, and ones not yet invented) are ignored. Re-applying a line
+ * already applied leaves the figures unchanged (except a malformed line, counted again), so a
+ * re-read overlapping an earlier one is harmless. Feed only complete lines: a final line without
+ * its newline may still be being written.
+ */
+export function applyTranscriptLine(state: TranscriptState, line: string, source: LineSource): LineOutcome {
+  if (line.trim() === '') return 'blank';
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    state.malformed_lines += 1;
+    return 'malformed';
+  }
+  if (!isObj(obj)) {
+    state.malformed_lines += 1;
+    return 'malformed';
+  }
+  if (obj.type !== 'user' && obj.type !== 'assistant') return 'applied';
+
+  const time = utcText(obj.timestamp);
+  if (time !== null) noteTime(state, time);
+  const agentId = source.agentId ?? (obj.isSidechain === true ? str(obj.agentId) : null);
+  if (obj.type === 'assistant') applyAssistant(state, line, obj, agentId, time);
+  else applyUser(state, obj);
+  return 'applied';
+}
+
+/** Sort key of a call: timestamp, then its id. Sums are taken in this order so floats never depend on read order. */
+function compareCalls(a: [string, CallState], b: [string, CallState]): number {
+  const ta = a[1].timestamp;
+  const tb = b[1].timestamp;
+  if (ta !== tb) {
+    if (ta === null) return 1;
+    if (tb === null) return -1;
+    if (earlier(ta, tb)) return -1;
+    if (earlier(tb, ta)) return 1;
+  }
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/**
+ * The session's figures (docs/metrics-spec.md) from the state; does not modify it.
+ * `priceFor` returns a model's prices or null when unknown (see pricing.ts `priceResolver`).
+ */
+export function summarizeTranscript(
+  state: TranscriptState,
+  priceFor: (model: string | null) => ModelPrices | null,
+): TranscriptSummary {
+  const s: TranscriptSummary = {
+    api_calls: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_creation_tokens: 0,
+    cache_read_tokens: 0,
+    cache_1h_tokens: 0,
+    cost_usd: 0,
+    cost_complete: true,
+    models: {},
+    tool_calls: Object.keys(state.tool_use_ids).length,
+    commits: state.commits,
+    lines_added: state.lines_added,
+    lines_removed: state.lines_removed,
+    start_time: state.start_time,
+    end_time: state.end_time,
+    malformed_lines: state.malformed_lines,
+    oversize_lines: state.oversize_lines,
+    calls: [],
+  };
+  const entries = Object.entries(state.calls).sort(compareCalls);
+  for (const [, c] of entries) {
+    const u = c.usage;
+    const prices = c.model === null ? null : priceFor(c.model);
+    const cost = prices === null ? null : callCostUsd(prices, u);
+    const row: CallRow = {
+      message_id: c.message_id,
+      request_id: c.request_id,
+      timestamp: c.timestamp,
+      model: c.model,
+      agent_id: c.agent_id,
+      input_tokens: u.input_tokens,
+      output_tokens: u.output_tokens,
+      cache_creation_tokens: u.cache_creation_input_tokens,
+      cache_read_tokens: u.cache_read_input_tokens,
+      cache_1h_tokens: u.cache_creation.ephemeral_1h_input_tokens,
+      cost_usd: cost,
+    };
+    s.calls.push(row);
+
+    s.api_calls += 1;
+    s.input_tokens += row.input_tokens;
+    s.output_tokens += row.output_tokens;
+    s.cache_creation_tokens += row.cache_creation_tokens;
+    s.cache_read_tokens += row.cache_read_tokens;
+    s.cache_1h_tokens += row.cache_1h_tokens;
+    if (cost === null) s.cost_complete = false;
+    else s.cost_usd += cost;
+
+    const name = c.model ?? 'unknown';
+    let m = has(s.models, name) ? s.models[name] : undefined;
+    if (m === undefined) {
+      m = { api_calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, cache_1h_tokens: 0, cost_usd: 0 };
+      put(s.models, name, m);
+    }
+    m.api_calls += 1;
+    m.input_tokens += row.input_tokens;
+    m.output_tokens += row.output_tokens;
+    m.cache_creation_tokens += row.cache_creation_tokens;
+    m.cache_read_tokens += row.cache_read_tokens;
+    m.cache_1h_tokens += row.cache_1h_tokens;
+    m.cost_usd = cost === null || m.cost_usd === null ? null : m.cost_usd + cost;
+  }
+  return s;
+}
