@@ -5,7 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { loadMigrations } from '../src/worker/db.ts';
 import { BASELINE, FIXTURES, drain, event, ledgerCount, payloadId, query, runHook, sandbox, spoolFiles, spoolPayload } from './helpers.ts';
+
+const MIGRATIONS = loadMigrations().length;
 
 test('a drain of 1,000 payloads applies each once, empties the spool and says so', async (t) => {
   const sb = sandbox(t);
@@ -30,7 +33,7 @@ test('the database is created 0600 in WAL mode with the migrations recorded', as
   const db = new Database(sb.db, { readonly: true });
   t.after(() => db.close());
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-  assert.equal(db.pragma('user_version', { simple: true }), 2);
+  assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS);
   const cols = (db.prepare("SELECT name FROM pragma_table_info('payloads')").all() as Array<{ name: string }>).map((c) => c.name);
   assert.deepEqual(cols, ['id', 'event', 'session_id', 'received_at', 'applied_at']);
 });
@@ -121,7 +124,8 @@ test('the older format (no hook_event_name, a cost object) stores the reported f
   const at = Date.parse('2026-10-01T08:00:00.000Z');
   spoolPayload(sb, { session_id: 'old', cost: { total_cost_usd: 0.42, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 12, total_lines_removed: 3 } }, payloadId(at));
   assert.equal(drain(sb).code, 0);
-  assert.deepEqual(query(sb.db, 'SELECT * FROM sessions'), [
+  const columns = 'session_id, start_time, end_time, total_cost_usd, total_duration_ms, total_api_duration_ms, lines_added, lines_removed, commits, tool_calls, cwd, transcript_path, end_reason, cost_source, reported_cost_usd, reported_lines_added, reported_lines_removed';
+  assert.deepEqual(query(sb.db, `SELECT ${columns} FROM sessions`), [
     {
       session_id: 'old',
       start_time: '2026-10-01T08:00:00.000Z',
@@ -137,6 +141,9 @@ test('the older format (no hook_event_name, a cost object) stores the reported f
       transcript_path: null,
       end_reason: null,
       cost_source: 'reported',
+      reported_cost_usd: 0.42,
+      reported_lines_added: 12,
+      reported_lines_removed: 3,
     },
   ]);
   assert.deepEqual(query(sb.db, 'SELECT event FROM payloads'), [{ event: 'legacy' }]);
@@ -266,8 +273,8 @@ test('a database written by the baseline Python hook is upgraded in place, every
   }
   assert.deepEqual(query(sb.db, 'SELECT session_id, model, input_tokens FROM token_usage'), [{ session_id: 'base-1', model: 'claude-sonnet-4-5', input_tokens: 99 }]);
   const indexes = query(sb.db, "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_token_usage_%' ORDER BY name").map((x) => x.name);
-  assert.deepEqual(indexes, ['idx_token_usage_session', 'idx_token_usage_timestamp']);
-  assert.equal(query(sb.db, 'PRAGMA user_version')[0]!.user_version, 2);
+  assert.deepEqual(indexes, ['idx_token_usage_call', 'idx_token_usage_session', 'idx_token_usage_timestamp']);
+  assert.equal(query(sb.db, 'PRAGMA user_version')[0]!.user_version, MIGRATIONS);
   // The baseline can still write to the upgraded database.
   spawnSync('python3', [BASELINE, '--db-path', sb.db], { input: JSON.stringify({ session_id: 'base-3', cost: { total_cost_usd: 2 } }), encoding: 'utf8' });
   const until = Date.now() + 20_000;

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js';
+import { packageRoot, resolveDbPath, resolvePricesFile, resolveSpoolDir } from '../shared/config.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel, createLogger } from '../shared/log.js';
 import { Worker } from '../worker/worker.js';
 
@@ -39,6 +39,10 @@ deletes each file after its transaction commits (or moves it to dead/ with the r
   --log-format FORMAT    text (default) or json (one JSON object per line)
   --batch-size N         payloads per transaction at most (default 1000)
   --rescan-ms N          how often the spool is listed besides watcher events (default 2000)
+  --prices FILE          JSON price overrides, USD per million tokens:
+                         {"model-id": {"input": 3, "output": 15, "cache_write_5m": 3.75,
+                          "cache_write_1h": 6, "cache_read": 0.3}} (cache prices optional)
+                         (default: $CLAUDE_METRICS_PRICES, else ~/.claude/claude_metrics_prices.json if present)
   --help, -h             show this help
 
 Exit codes: 0 done (or stopped by a signal), 1 fatal error (e.g. the database cannot be
@@ -69,6 +73,7 @@ async function workerCommand(argv: string[]): Promise<number> {
       'log-format': { type: 'string' },
       'batch-size': { type: 'string' },
       'rescan-ms': { type: 'string' },
+      prices: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -89,6 +94,7 @@ async function workerCommand(argv: string[]): Promise<number> {
     logger,
     batchSize: positiveInt(values['batch-size'], '--batch-size'),
     rescanMs: positiveInt(values['rescan-ms'], '--rescan-ms'),
+    pricesFile: resolvePricesFile(values.prices),
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => worker.stop(signal));
   const started = performance.now();

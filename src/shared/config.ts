@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 export const SPOOL_ENV = 'CLAUDE_METRICS_SPOOL';
 export const DB_ENV = 'CLAUDE_METRICS_DB';
+export const PRICES_ENV = 'CLAUDE_METRICS_PRICES';
 
 /** The folder holding package.json, found by walking up from `fromFile` (src/… or dist/…). */
 export function packageRoot(fromFile: string = fileURLToPath(import.meta.url)): string {
@@ -31,4 +32,15 @@ export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv =
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * Price overrides: `--prices FILE`, else $CLAUDE_METRICS_PRICES, else ~/.claude/claude_metrics_prices.json
+ * when it exists; null when there is none (the built-in table applies).
+ */
+export function resolvePricesFile(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | null {
+  const chosen = flag ?? nonEmpty(env[PRICES_ENV]);
+  if (chosen !== undefined) return path.resolve(chosen);
+  const fallback = path.join(os.homedir(), '.claude', 'claude_metrics_prices.json');
+  return fs.existsSync(fallback) ? fallback : null;
 }

@@ -2,7 +2,7 @@
 // session's figures as docs/metrics-spec.md defines them. Pure and incremental: no I/O; the caller
 // reads the files, feeds complete lines, and may save the JSON-serialisable state between reads.
 
-import { cache1hTokens, callCostUsd, type ModelPrices } from './pricing.ts';
+import { cache1hTokens, callCostUsd, type ModelPrices } from './pricing.js';
 
 /** Token counts kept for one API call (same field names as the API's `usage`). */
 export interface CallUsage {

@@ -1,11 +1,13 @@
 // The worker: drives batches through the pipeline, serially (p-queue, concurrency 1). It learns
 // of payloads from chokidar (a hint), from a rescan timer (the truth), and at start from
 // recovery; retries transient failures with backoff and jitter; stops cleanly on SIGINT/SIGTERM.
+import fs from 'node:fs';
 import type { FSWatcher } from 'chokidar';
 import PQueue from 'p-queue';
 import type { Logger } from '../shared/log.js';
 import { PAYLOAD_FILE_RE, type SpoolDirs } from '../shared/spool-layout.js';
 import { prepareApplyStatements } from './apply.js';
+import { DEFAULT_PRICES, mergePriceOverrides, priceResolver } from './pricing.js';
 import { type BatchContext, applyBatch, prepareSavepoints } from './batch.js';
 import { type Db, openDatabase } from './db.js';
 import { backoffDelayMs, classifyFailure, describeError } from './errors.js';
@@ -18,6 +20,8 @@ export interface WorkerOptions {
   logger: Logger;
   batchSize?: number;
   rescanMs?: number;
+  /** A JSON file of price overrides (see pricing.ts); null for the built-in table only. */
+  pricesFile?: string | null;
 }
 
 export interface WorkerSummary {
@@ -77,7 +81,8 @@ export class Worker {
       recovered: this.summary.recovered,
       stale_temps_removed: swept,
     });
-    await this.openDatabaseWithRetry();
+    const priceFor = this.loadPrices();
+    await this.openDatabaseWithRetry(priceFor);
     if (this.stopping) return this.close();
     if (!this.opts.drain) await this.startWatching();
     this.rescan(); // the directory, in name order, before any watcher event is trusted
@@ -98,14 +103,24 @@ export class Worker {
     this.finish();
   }
 
-  private async openDatabaseWithRetry(): Promise<void> {
+  private loadPrices(): ReturnType<typeof priceResolver> {
+    const file = this.opts.pricesFile;
+    if (!file) return priceResolver(DEFAULT_PRICES);
+    try {
+      return priceResolver(mergePriceOverrides(DEFAULT_PRICES, JSON.parse(fs.readFileSync(file, 'utf8'))));
+    } catch (err) {
+      throw new FatalWorkerError(`price overrides ${file}: ${describeError(err)}`);
+    }
+  }
+
+  private async openDatabaseWithRetry(priceFor: ReturnType<typeof priceResolver>): Promise<void> {
     for (let attempt = 0; !this.stopping; attempt++) {
       try {
         this.db = openDatabase(this.opts.dbPath);
         this.ctx = {
           db: this.db,
           dirs: this.dirs,
-          statements: prepareApplyStatements(this.db),
+          statements: prepareApplyStatements(this.db, priceFor),
           savepoint: prepareSavepoints(this.db),
           unexpectedAttempts: new Map(),
         };
@@ -197,7 +212,15 @@ export class Worker {
       retryLater = result.retryLater;
       if (result.deadLettered > 0) this.log.warn('dead-lettered', { count: result.deadLettered, dead: this.dirs.dead });
       if (result.claimed > 0) {
-        this.log.debug('batch applied', { applied: result.applied, duplicates: result.duplicates, dead_lettered: result.deadLettered });
+        const t = this.ctx.statements.figures.stats;
+        this.log.debug('batch applied', {
+          applied: result.applied,
+          duplicates: result.duplicates,
+          dead_lettered: result.deadLettered,
+          transcript_bytes_read_total: t.bytesRead,
+          transcript_restarts_total: t.restarts,
+          transcript_files_skipped_total: t.filesSkipped,
+        });
       }
       if (result.deadLetterError !== undefined) throw result.deadLetterError;
       this.failures = 0;

@@ -1,0 +1,30 @@
+-- 0003: figures derived from transcripts (docs/metrics-spec.md), one token_usage row per API
+-- call, and the saved reading state that lets each Stop read only new transcript bytes.
+ALTER TABLE sessions ADD COLUMN input_tokens INTEGER DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN output_tokens INTEGER DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN cache_creation_tokens INTEGER DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN cache_read_tokens INTEGER DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN api_calls INTEGER DEFAULT 0;
+-- 1 when every call's model had a price; 0 when some call's cost is unknown (its tokens still count).
+ALTER TABLE sessions ADD COLUMN cost_complete INTEGER;
+-- JSON: model id → {api_calls, cost_usd, tokens…}.
+ALTER TABLE sessions ADD COLUMN models TEXT;
+-- The figures an older-format payload reported in its `cost` object, kept beside ours.
+ALTER TABLE sessions ADD COLUMN reported_cost_usd REAL;
+ALTER TABLE sessions ADD COLUMN reported_lines_added INTEGER;
+ALTER TABLE sessions ADD COLUMN reported_lines_removed INTEGER;
+UPDATE sessions SET reported_cost_usd = total_cost_usd, reported_lines_added = lines_added, reported_lines_removed = lines_removed
+    WHERE cost_source = 'reported';
+
+ALTER TABLE token_usage ADD COLUMN message_id TEXT;
+ALTER TABLE token_usage ADD COLUMN request_id TEXT;
+ALTER TABLE token_usage ADD COLUMN cache_creation_1h_tokens INTEGER DEFAULT 0;
+ALTER TABLE token_usage ADD COLUMN cost_usd REAL;          -- NULL when the model has no known price
+ALTER TABLE token_usage ADD COLUMN agent_id TEXT;          -- the subagent that made the call; NULL = main
+CREATE UNIQUE INDEX idx_token_usage_call ON token_usage(session_id, message_id, request_id);
+
+CREATE TABLE transcript_reads (
+    session_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,          -- JSON: the accumulator and per-file offsets (transcript-reader.ts)
+    updated_at TEXT NOT NULL
+);
