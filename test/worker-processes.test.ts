@@ -43,7 +43,7 @@ test('incoming/ removed under a watching worker: recreated, and the rescan finds
 test('SIGKILL at random moments of a drain, restarted each time: exact in the end', async (t) => {
   const sb = sandbox(t);
   const total = 4000;
-  for (let i = 0; i < total; i++) spoolPayload(sb, event(`k-${i % 50}`, i % 10 === 0 ? 'SessionEnd' : 'Stop'));
+  for (let i = 0; i < total; i++) spoolPayload(sb, i % 10 === 0 ? event(`k-${i % 50}`, 'SessionEnd', { reason: 'logout' }) : event(`k-${i % 50}`, 'Stop'));
   let kills = 0;
   for (let round = 0; round < 40; round++) {
     const child = spawn(process.execPath, [CLI, 'worker', '--drain', '--spool', sb.spool, '--db', sb.db, '--batch-size', '50'], { stdio: 'ignore' });
