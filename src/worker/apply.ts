@@ -69,14 +69,23 @@ export function recomputesFigures(p: HookPayload): boolean {
 
 /**
  * Records the payload in the ledger and applies it. Returns false (and changes nothing) when
- * its id is already recorded: a replayed or recovered payload is applied once.
+ * its id is already recorded: a replayed or recovered payload is applied once. Figures are
+ * recomputed through `recompute`, which the batch may defer to its end so that a session with
+ * many payloads in one transaction reads its transcripts once.
  */
-export function applyPayload(st: ApplyStatements, id: string, receivedAt: string, p: HookPayload, now: string): boolean {
+export function applyPayload(
+  st: ApplyStatements,
+  id: string,
+  receivedAt: string,
+  p: HookPayload,
+  now: string,
+  recompute: (sessionId: string, transcriptPath: string) => void = (sid, tp) => void st.figures.recompute(sid, tp),
+): boolean {
   if (!st.recordPayload(id, p.event ?? LEGACY_EVENT, p.sessionId, receivedAt, now)) return false;
   const endReason = p.event === 'SessionEnd' || p.event === null ? p.reason : null;
   st.touchSession(p.sessionId, receivedAt, p.cwd, p.transcriptPath, endReason);
   if (p.reportedCost) st.storeReportedCost(p.sessionId, p.reportedCost);
   // A missing or unreadable transcript is not a failure: the payload applies with what it has.
-  if (p.transcriptPath && recomputesFigures(p)) st.figures.recompute(p.sessionId, p.transcriptPath);
+  if (p.transcriptPath && recomputesFigures(p)) recompute(p.sessionId, p.transcriptPath);
   return true;
 }

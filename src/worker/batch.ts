@@ -37,8 +37,28 @@ export interface BatchResult {
   retryLater: string[];
   /** Claimed names, for the caller's bookkeeping. */
   claimed: number;
+  /** Sessions whose figures could not be recomputed (their payloads applied all the same). */
+  figureErrors: Array<{ sessionId: string; error: string }>;
   /** Set when moving a file to dead/ failed after COMMIT (e.g. disk full): it went back to incoming/. */
   deadLetterError?: unknown;
+}
+
+/**
+ * Recomputes one session's figures in its own savepoint. A transient error fails the batch as
+ * usual; an unexpected one (a transcript our parser trips on) leaves the figures as they were and
+ * is reported, so the payloads still apply.
+ */
+function recomputeFigures(ctx: BatchContext, sessionId: string, transcriptPath: string, result: BatchResult): void {
+  ctx.savepoint.begin();
+  try {
+    ctx.statements.figures.recompute(sessionId, transcriptPath);
+    ctx.savepoint.release();
+  } catch (err) {
+    ctx.savepoint.rollback();
+    ctx.savepoint.release();
+    if (classifyFailure(err) !== 'unexpected') throw err;
+    result.figureErrors.push({ sessionId, error: describeError(err) });
+  }
 }
 
 export function prepareSavepoints(db: Db): BatchContext['savepoint'] {
@@ -54,9 +74,11 @@ export function prepareSavepoints(db: Db): BatchContext['savepoint'] {
  */
 export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchResult {
   const { db, dirs } = ctx;
-  const result: BatchResult = { toAcknowledge: [], applied: 0, duplicates: 0, deadLettered: 0, retryLater: [], claimed: 0 };
+  const result: BatchResult = { toAcknowledge: [], applied: 0, duplicates: 0, deadLettered: 0, retryLater: [], claimed: 0, figureErrors: [] };
   const claimed: string[] = [];
   const dead: Array<[string, DeadLetterReason]> = [];
+  /** Sessions whose figures this batch must recompute (once each, after its payloads): id → transcript. */
+  const recomputeAtEnd = new Map<string, string>();
   db.exec('BEGIN IMMEDIATE'); // waits for the write lock first, so a busy database claims nothing
   try {
     const now = new Date().toISOString();
@@ -77,7 +99,9 @@ export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchRe
       const id = name.slice(0, -'.json'.length);
       ctx.savepoint.begin();
       try {
-        const fresh = applyPayload(ctx.statements, id, receivedAtOf(id).toISOString(), parsed.payload, now);
+        const fresh = applyPayload(ctx.statements, id, receivedAtOf(id).toISOString(), parsed.payload, now, (sid, tp) =>
+          recomputeAtEnd.set(sid, tp),
+        );
         ctx.savepoint.release();
         if (fresh) result.applied++;
         else result.duplicates++;
@@ -96,6 +120,7 @@ export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchRe
         }
       }
     }
+    for (const [sessionId, transcriptPath] of recomputeAtEnd) recomputeFigures(ctx, sessionId, transcriptPath, result);
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');

@@ -44,11 +44,9 @@ export function sessionFiles(transcriptPath: string, sessionId: string): Array<{
   const files: Array<{ file: string; agentId: string | null }> = [{ file: transcriptPath, agentId: null }];
   const subagents = path.join(path.dirname(transcriptPath), sessionId, 'subagents');
   let names: string[] = [];
-  try {
+  // Most sessions have no subagents: check without throwing (an ENOENT error per Stop is costly).
+  if (fs.statSync(subagents, { throwIfNoEntry: false })?.isDirectory()) {
     names = fs.readdirSync(subagents).filter((n) => n.endsWith('.jsonl')).sort();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
   }
   for (const name of names) {
     const agentId = /^agent-(.+)\.jsonl$/.exec(name)?.[1] ?? name.replace(/\.jsonl$/, '');
@@ -102,6 +100,7 @@ export function readSessionTranscripts(saved: SessionReadState, transcriptPath: 
 
 /** Opens a regular file without blocking (a FIFO or device must not hang us); a reason string if not. */
 function openRegular(file: string): { fd: number; size: number; dev: number; ino: number } | string {
+  if (!fs.statSync(file, { throwIfNoEntry: false })) return 'missing';
   let fd: number;
   try {
     fd = fs.openSync(file, O_RDONLY | O_NONBLOCK);

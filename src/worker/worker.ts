@@ -210,6 +210,7 @@ export class Worker {
       this.summary.duplicates += result.duplicates;
       this.summary.deadLettered += result.deadLettered;
       retryLater = result.retryLater;
+      for (const f of result.figureErrors) this.log.error('could not compute session figures', { session_id: f.sessionId, error: f.error });
       if (result.deadLettered > 0) this.log.warn('dead-lettered', { count: result.deadLettered, dead: this.dirs.dead });
       if (result.claimed > 0) {
         const t = this.ctx.statements.figures.stats;
