@@ -1,11 +1,11 @@
 // Transcript figures through the whole pipeline: fixture payloads fed through the real hook in
 // the order Claude Code fired them, applied by the real worker, compared with expected.json.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, type Sandbox, drain, event, query, runHook, sandbox, spoolPayload } from './helpers.ts';
+import { CLI, FIXTURES, type Sandbox, drain, event, query, runHook, sandbox, spoolFiles, spoolPayload } from './helpers.ts';
 
 interface Expected {
   api_calls: number;
@@ -75,8 +75,10 @@ test('applied one payload at a time (state saved between reads) and replayed: sa
   const sb = sandbox(t);
   const payloads = fixtureSession(sb);
   for (const p of payloads) {
-    assert.equal((await runHook(p.body, ['--spool', sb.spool])).code, 0);
-    assert.equal(drain(sb).code, 0);
+    const hook = await runHook(p.body, ['--spool', sb.spool]);
+    assert.equal(hook.code, 0, hook.stderr);
+    const r = drain(sb);
+    assert.equal(r.code, 0, `${p.name}: ${r.stderr}`);
   }
   assertFigures(sb);
   const before = query(sb.db, 'SELECT * FROM sessions ORDER BY session_id');
@@ -190,4 +192,34 @@ test('an unknown model keeps its tokens, adds no cost and marks the cost incompl
   const bad = drain(sb2, ['--prices', prices]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /price overrides .*prices\.json.*claude-x/);
+});
+
+test('import backfills every session under projects/ through the spool; running it again changes nothing', async (t) => {
+  const sb = sandbox(t);
+  const claude = path.join(sb.dir, 'home', '.claude');
+  fs.cpSync(path.join(FIXTURES, 'projects'), path.join(claude, 'projects'), { recursive: true });
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, [CLI, 'import', '--spool', sb.spool, '--db', sb.db, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+  // CLAUDE_CONFIG_DIR is the default folder; piped, nothing but the summary is printed.
+  const first = run([], { CLAUDE_CONFIG_DIR: claude });
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /^import: spooled 3 sessions from .*projects\n/);
+  assert.equal(first.stderr, '');
+  assert.equal(spoolFiles(sb, 'incoming').length, 3);
+  assert.equal(drain(sb).code, 0);
+  assertFigures(sb);
+  const before = query(sb.db, 'SELECT * FROM sessions ORDER BY session_id');
+  const again = run(['--claude-dir', claude, '--drain', '--json']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout.split('\n')[0]!).spooled, 3);
+  assert.deepEqual(query(sb.db, 'SELECT * FROM sessions ORDER BY session_id'), before);
+  assertFigures(sb);
+  assert.equal(query(sb.db, "SELECT count(*) AS n FROM payloads WHERE event = 'Import'")[0]!.n, 6);
+
+  const missing = run(['--claude-dir', path.join(sb.dir, 'nowhere')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /no Claude Code projects folder at .*nowhere/);
 });

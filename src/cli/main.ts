@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot, resolveDbPath, resolvePricesFile, resolveSpoolDir } from '../shared/config.js';
-import { LOG_LEVELS, type LogFormat, type LogLevel, createLogger } from '../shared/log.js';
-import { Worker } from '../worker/worker.js';
+import { LOG_LEVELS, type LogFormat, type LogLevel, type Logger, createLogger } from '../shared/log.js';
+import { Worker, type WorkerOptions } from '../worker/worker.js';
+import { defaultClaudeDir, findSessions, spoolImports } from './import.js';
 
 const EXIT_USAGE = 2;
 
@@ -18,12 +19,30 @@ event; the worker applies the spool to the database.
 
 Commands:
   worker            apply spooled payloads to the database (watches; --drain: once, then exit)
+  import            backfill the sessions Claude Code still keeps (~/.claude/projects)
 
 Options:
   --help, -h        show help (also: claude-metrics <command> --help)
   --version         print the version
 
-Run 'claude-metrics worker --help' for the worker's options.
+Run 'claude-metrics <command> --help' for a command's options.
+`;
+
+const IMPORT_HELP = `Usage: claude-metrics import [--claude-dir DIR] [--drain] [--spool DIR] [--db FILE]
+
+Finds every session transcript under DIR/projects and spools one payload per session; the
+worker then reads each transcript (and its subagents') and records the session's figures,
+as for any hook event. Safe to run again: figures are recomputed, never added twice.
+
+  --claude-dir DIR       Claude Code's folder (default: $CLAUDE_CONFIG_DIR, else ~/.claude)
+  --drain                apply the spool right away (as 'claude-metrics worker --drain')
+  --spool DIR            spool directory (default: $CLAUDE_METRICS_SPOOL, else <package>/spool)
+  --db FILE              database, with --drain (default: $CLAUDE_METRICS_DB, else ~/.claude/claude_metrics.db)
+  --json                 print the summary as JSON
+  --help, -h             show this help
+
+Progress is shown on a terminal (stderr) and not when piped.
+Exit codes: 0 done, 1 the folder cannot be read or the drain failed, 2 usage error.
 `;
 
 const WORKER_HELP = `Usage: claude-metrics worker [--drain] [--spool DIR] [--db FILE] [options]
@@ -86,22 +105,31 @@ async function workerCommand(argv: string[]): Promise<number> {
   const format = (values['log-format'] ?? 'text') as LogFormat;
   if (format !== 'text' && format !== 'json') throw new UsageError('--log-format must be text or json');
   const logger = createLogger(level, format);
-  const drain = values.drain ?? false;
-  const worker = new Worker({
-    spoolDir: resolveSpoolDir(values.spool),
-    dbPath: resolveDbPath(values.db),
-    drain,
+  return runWorker(
+    {
+      spoolDir: resolveSpoolDir(values.spool),
+      dbPath: resolveDbPath(values.db),
+      drain: values.drain ?? false,
+      logger,
+      batchSize: positiveInt(values['batch-size'], '--batch-size'),
+      rescanMs: positiveInt(values['rescan-ms'], '--rescan-ms'),
+      pricesFile: resolvePricesFile(values.prices),
+    },
     logger,
-    batchSize: positiveInt(values['batch-size'], '--batch-size'),
-    rescanMs: positiveInt(values['rescan-ms'], '--rescan-ms'),
-    pricesFile: resolvePricesFile(values.prices),
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => worker.stop(signal));
+  );
+}
+
+/** Runs a worker until drained or stopped by a signal; prints the drain summary line. */
+async function runWorker(options: WorkerOptions, logger: Logger): Promise<number> {
+  const worker = new Worker(options);
+  const onSignal = (signal: NodeJS.Signals): void => worker.stop(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const started = performance.now();
   try {
     const s = await worker.run();
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
-    if (drain) {
+    if (options.drain) {
       process.stdout.write(
         `drained: applied ${s.applied}, dead-lettered ${s.deadLettered}, retried ${s.retried} (already applied ${s.duplicates}, recovered ${s.recovered}, ${seconds}s)\n`,
       );
@@ -112,7 +140,53 @@ async function workerCommand(argv: string[]): Promise<number> {
   } catch (err) {
     logger.error('worker failed', { error: (err as Error).message });
     return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
+}
+
+async function importCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      'claude-dir': { type: 'string' },
+      drain: { type: 'boolean' },
+      spool: { type: 'string' },
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(IMPORT_HELP);
+    return 0;
+  }
+  const claudeDir = values['claude-dir'] ? path.resolve(values['claude-dir']) : defaultClaudeDir();
+  const spoolDir = resolveSpoolDir(values.spool);
+  let sessions;
+  try {
+    sessions = findSessions(claudeDir);
+  } catch (err) {
+    process.stderr.write(`claude-metrics import: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const tty = process.stderr.isTTY === true;
+  const started = performance.now();
+  const spooled = spoolImports(spoolDir, sessions, (done, total) => {
+    if (tty && (done === total || done % 50 === 0)) process.stderr.write(`\rspooling sessions: ${done}/${total}`);
+  });
+  if (tty && spooled > 0) process.stderr.write('\n');
+  const summary = { claude_dir: claudeDir, spool: spoolDir, sessions_found: sessions.length, spooled, seconds: (performance.now() - started) / 1000 };
+  if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else {
+    process.stdout.write(`import: spooled ${spooled} sessions from ${path.join(claudeDir, 'projects')}\n`);
+    if (!values.drain) process.stdout.write("the running worker applies them (or run 'claude-metrics worker --drain')\n");
+  }
+  if (!values.drain) return 0;
+  const logger = createLogger('warn', 'text');
+  return runWorker({ spoolDir, dbPath: resolveDbPath(values.db), drain: true, logger, pricesFile: resolvePricesFile(undefined) }, logger);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -121,6 +195,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'worker':
         return await workerCommand(rest);
+      case 'import':
+        return await importCommand(rest);
       case '--version':
       case '-V':
         process.stdout.write(`${version()}\n`);

@@ -3,13 +3,11 @@
 // exits. It never parses, never opens the database and never fails the user's session: every
 // failure is one line on stderr and exit code 0. Bundled to dist/hook.cjs so that it starts
 // about as fast as `node -e 0` (see bench/).
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import tty from 'node:tty';
-import writeFileAtomic from 'write-file-atomic';
 import { packageRoot, SPOOL_ENV } from '../shared/config.js';
-import { formatPayloadId, spoolDirs } from '../shared/spool-layout.js';
+import { writePayload } from '../shared/spool-write.js';
 
 /** The worker dead-letters anything over 8 MiB; one byte more is enough to show that. */
 export const STDIN_CAP_BYTES = 8 * 1024 * 1024 + 1;
@@ -76,28 +74,6 @@ function readStdin(done: (bytes: Buffer, timedOut: boolean) => void): void {
   stdin.on('error', (err) => fail(`cannot read stdin: ${err.message} (payload not spooled)`));
 }
 
-function spool(root: string, bytes: Buffer): string {
-  const dirs = spoolDirs(root);
-  const id = formatPayloadId(Date.now(), process.pid, crypto.randomBytes(6).toString('hex'));
-  const file = path.join(dirs.incoming, `${id}.json`);
-  try {
-    writeFileAtomic.sync(file, bytes, { mode: 0o600, fsync: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    // First run: create spool/ and its folders (0700), then try once more.
-    for (const dir of [dirs.incoming, dirs.processing, dirs.dead]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileAtomic.sync(file, bytes, { mode: 0o600, fsync: true });
-  }
-  // write-file-atomic fsyncs the file but not the directory entry that the rename created.
-  const dirFd = fs.openSync(dirs.incoming, 'r');
-  try {
-    fs.fsyncSync(dirFd);
-  } finally {
-    fs.closeSync(dirFd);
-  }
-  return id;
-}
-
 function main(): void {
   const root = spoolRootFromArgs(process.argv.slice(2));
   if (tty.isatty(0)) fail('no payload: stdin is a terminal (Claude Code pipes the event on stdin)');
@@ -106,7 +82,7 @@ function main(): void {
       fail(timedOut ? `stdin stayed open and empty for ${STDIN_TIMEOUT_MS} ms (payload not spooled)` : 'empty stdin (payload not spooled)');
     }
     try {
-      spool(root, bytes);
+      writePayload(root, bytes);
     } catch (err) {
       fail(`cannot write to spool ${root}: ${(err as Error).message} (payload not spooled)`);
     }

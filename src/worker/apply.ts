@@ -7,7 +7,7 @@ import type { HookPayload, ReportedCost } from './parse.js';
 export interface ApplyStatements {
   recordPayload: (id: string, event: string, sessionId: string, receivedAt: string, appliedAt: string) => boolean;
   /** Creates or updates the session row; `endReason` only for SessionEnd. */
-  touchSession: (sessionId: string, at: string, cwd: string | null, transcriptPath: string | null, endReason: string | null) => void;
+  touchSession: (sessionId: string, at: string | null, cwd: string | null, transcriptPath: string | null, endReason: string | null) => void;
   storeReportedCost: (sessionId: string, cost: ReportedCost) => void;
   figures: FigureStatements;
 }
@@ -61,10 +61,12 @@ export function prepareApplyStatements(db: Db, priceFor: PriceFor): ApplyStateme
 
 /** The ledger's name for a payload without hook_event_name (the baseline's SessionEnd format). */
 export const LEGACY_EVENT = 'legacy';
+/** `claude-metrics import` writes these: recompute from the transcript, without claiming a hook time. */
+export const IMPORT_EVENT = 'Import';
 
 /** Events after which the session's transcript may have grown: its figures are recomputed. */
 export function recomputesFigures(p: HookPayload): boolean {
-  return p.event === 'Stop' || p.event === 'SubagentStop' || p.event === 'SessionEnd' || (p.event === 'SessionStart' && p.source === 'resume');
+  return p.event === 'Stop' || p.event === IMPORT_EVENT || p.event === 'SubagentStop' || p.event === 'SessionEnd' || (p.event === 'SessionStart' && p.source === 'resume');
 }
 
 /**
@@ -83,7 +85,8 @@ export function applyPayload(
 ): boolean {
   if (!st.recordPayload(id, p.event ?? LEGACY_EVENT, p.sessionId, receivedAt, now)) return false;
   const endReason = p.event === 'SessionEnd' || p.event === null ? p.reason : null;
-  st.touchSession(p.sessionId, receivedAt, p.cwd, p.transcriptPath, endReason);
+  // An import is not session activity: its time says nothing of when the session ran.
+  st.touchSession(p.sessionId, p.event === IMPORT_EVENT ? null : receivedAt, p.cwd, p.transcriptPath, endReason);
   if (p.reportedCost) st.storeReportedCost(p.sessionId, p.reportedCost);
   // A missing or unreadable transcript is not a failure: the payload applies with what it has.
   if (p.transcriptPath && recomputesFigures(p)) recompute(p.sessionId, p.transcriptPath);
