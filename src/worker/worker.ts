@@ -204,7 +204,9 @@ export class Worker {
     let retryLater: string[] = [];
     let error: string | undefined;
     try {
+      const started = performance.now();
       const result = applyBatch(this.ctx, names);
+      const batchMs = performance.now() - started;
       this.acknowledge(result.toAcknowledge);
       this.summary.applied += result.applied;
       this.summary.duplicates += result.duplicates;
@@ -215,6 +217,7 @@ export class Worker {
       if (result.claimed > 0) {
         const t = this.ctx.statements.figures.stats;
         this.log.debug('batch applied', {
+          ms: Number(batchMs.toFixed(3)),
           applied: result.applied,
           duplicates: result.duplicates,
           dead_lettered: result.deadLettered,
