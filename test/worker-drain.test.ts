@@ -273,7 +273,7 @@ test('a database written by the baseline Python hook is upgraded in place, every
   }
   assert.deepEqual(query(sb.db, 'SELECT session_id, model, input_tokens FROM token_usage'), [{ session_id: 'base-1', model: 'claude-sonnet-4-5', input_tokens: 99 }]);
   const indexes = query(sb.db, "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_token_usage_%' ORDER BY name").map((x) => x.name);
-  assert.deepEqual(indexes, ['idx_token_usage_call', 'idx_token_usage_session', 'idx_token_usage_timestamp']);
+  assert.deepEqual(indexes, ['idx_token_usage_call', 'idx_token_usage_call_key', 'idx_token_usage_session', 'idx_token_usage_timestamp']);
   assert.equal(query(sb.db, 'PRAGMA user_version')[0]!.user_version, MIGRATIONS);
   // The baseline can still write to the upgraded database.
   spawnSync('python3', [BASELINE, '--db-path', sb.db], { input: JSON.stringify({ session_id: 'base-3', cost: { total_cost_usd: 2 } }), encoding: 'utf8' });

@@ -3,7 +3,7 @@
 // and feeds complete lines to the pure accumulator in transcript.ts. Never holds a whole file.
 import fs from 'node:fs';
 import path from 'node:path';
-import { type TranscriptState, applyTranscriptLine, countOversizeLine, createTranscriptState } from './transcript.js';
+import { type LineSource, type TranscriptState, applyTranscriptLine, countOversizeLine, createTranscriptState } from './transcript.js';
 
 /** Lines longer than this are skipped (and counted): no real transcript line comes near it. */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -60,7 +60,12 @@ export function sessionFiles(transcriptPath: string, sessionId: string): Array<{
  * was replaced (other device/inode), the whole session is read again from a fresh state, since
  * the accumulator cannot take lines back.
  */
-export function readSessionTranscripts(saved: SessionReadState, transcriptPath: string, sessionId: string): ReadOutcome {
+export function readSessionTranscripts(
+  saved: SessionReadState,
+  transcriptPath: string,
+  sessionId: string,
+  touched?: Set<string>,
+): ReadOutcome {
   const outcome: ReadOutcome = { changed: false, bytesRead: 0, skipped: [], restarted: false };
   const files = sessionFiles(transcriptPath, sessionId);
   const opened = new Map<string, { fd: number; size: number; dev: number; ino: number }>();
@@ -88,7 +93,7 @@ export function readSessionTranscripts(saved: SessionReadState, transcriptPath: 
       const progress = saved.files[file] ?? { dev: f.dev, ino: f.ino, offset: 0 };
       saved.files[file] = progress;
       if (f.size <= progress.offset) continue;
-      const read = readNewLines(f.fd, f.size, progress, saved.state, agentId);
+      const read = readNewLines(f.fd, f.size, progress, saved.state, { agentId, touched });
       outcome.bytesRead += read;
       if (read > 0) outcome.changed = true;
     }
@@ -125,7 +130,7 @@ function openRegular(file: string): { fd: number; size: number; dev: number; ino
  * Reads [progress.offset, size) in chunks, applying each complete line; a final line without its
  * newline is left for the next read. Returns the bytes consumed.
  */
-function readNewLines(fd: number, size: number, progress: FileProgress, state: TranscriptState, agentId: string | null): number {
+function readNewLines(fd: number, size: number, progress: FileProgress, state: TranscriptState, source: LineSource): number {
   const start = progress.offset;
   let pos = start;
   let carry: Buffer = Buffer.alloc(0);
@@ -138,7 +143,7 @@ function readNewLines(fd: number, size: number, progress: FileProgress, state: T
     let lineStart = 0;
     for (let nl = data.indexOf(10, lineStart); nl !== -1; nl = data.indexOf(10, lineStart)) {
       if (progress.skipping) progress.skipping = false; // the end of an oversize line
-      else applyTranscriptLine(state, data.toString('utf8', lineStart, nl), { agentId });
+      else applyTranscriptLine(state, data.toString('utf8', lineStart, nl), source);
       lineStart = nl + 1;
     }
     pos += lineStart;

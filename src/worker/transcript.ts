@@ -66,6 +66,8 @@ export interface TranscriptState {
 export interface LineSource {
   /** The subagent whose file the line comes from (agent-<id>.jsonl); null for the main transcript. */
   agentId: string | null;
+  /** When given, receives the key of every call a line created or updated (for incremental writes). */
+  touched?: Set<string>;
 }
 
 /** Figures of one model in a session. */
@@ -82,6 +84,8 @@ export interface ModelFigures {
 
 /** One row of the token_usage table. */
 export interface CallRow {
+  /** The call's key in TranscriptState.calls (`message.id|requestId`, or a fallback when both are missing). */
+  key: string;
   message_id: string | null;
   request_id: string | null;
   timestamp: string | null;
@@ -247,9 +251,10 @@ function fnv1a(s: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-function applyAssistant(state: TranscriptState, line: string, obj: Obj, agentId: string | null, time: string | null): void {
+/** Folds an assistant line; returns the key of the call it created or updated, if any. */
+function applyAssistant(state: TranscriptState, line: string, obj: Obj, agentId: string | null, time: string | null): string | null {
   const message = isObj(obj.message) ? obj.message : null;
-  if (message === null) return;
+  if (message === null) return null;
 
   // tool_use blocks: collected from every line, including repeats of the same response.
   if (Array.isArray(message.content)) {
@@ -259,9 +264,9 @@ function applyAssistant(state: TranscriptState, line: string, obj: Obj, agentId:
   }
 
   // Usage: one call per message.id + requestId, keeping its best line.
-  if (!isObj(message.usage)) return;
+  if (!isObj(message.usage)) return null;
   const model = str(message.model);
-  if (model === SYNTHETIC_MODEL) return;
+  if (model === SYNTHETIC_MODEL) return null;
   const messageId = str(message.id);
   const requestId = str(obj.requestId);
   const key =
@@ -274,7 +279,7 @@ function applyAssistant(state: TranscriptState, line: string, obj: Obj, agentId:
   const existing = has(state.calls, key) ? state.calls[key] : undefined;
   if (existing === undefined) {
     put(state.calls, key, { message_id: messageId, request_id: requestId, model, timestamp: time, agent_id: agentId, usage });
-    return;
+    return key;
   }
   if (better(usage, existing.usage)) {
     existing.usage = usage;
@@ -283,6 +288,7 @@ function applyAssistant(state: TranscriptState, line: string, obj: Obj, agentId:
   if (existing.model === null && model !== null) existing.model = model;
   if (time !== null && (existing.timestamp === null || earlier(time, existing.timestamp))) existing.timestamp = time;
   if (existing.agent_id === null && agentId !== null) existing.agent_id = agentId;
+  return key;
 }
 
 /** Lines a call would change, from its input (the fallback when its result has no toolUseResult). */
@@ -420,7 +426,10 @@ export function applyTranscriptLine(state: TranscriptState, line: string, source
   const time = utcText(obj.timestamp);
   if (time !== null) noteTime(state, time);
   const agentId = source.agentId ?? (obj.isSidechain === true ? str(obj.agentId) : null);
-  if (obj.type === 'assistant') applyAssistant(state, line, obj, agentId, time);
+  if (obj.type === 'assistant') {
+    const key = applyAssistant(state, line, obj, agentId, time);
+    if (key !== null) source.touched?.add(key);
+  }
   else applyUser(state, obj);
   return 'applied';
 }
@@ -466,12 +475,16 @@ export function summarizeTranscript(
     oversize_lines: state.oversize_lines,
     calls: [],
   };
-  const entries = Object.entries(state.calls).sort(compareCalls);
-  for (const [, c] of entries) {
+  // Parse each timestamp once: sorting with Date.parse in the comparator costs O(n log n) parses.
+  const entries = Object.entries(state.calls)
+    .map(([key, c]) => ({ key, c, t: c.timestamp === null ? Number.POSITIVE_INFINITY : ms(c.timestamp) }))
+    .sort((a, b) => a.t - b.t || compareCalls([a.key, a.c], [b.key, b.c]));
+  for (const { key, c } of entries) {
     const u = c.usage;
     const prices = c.model === null ? null : priceFor(c.model);
     const cost = prices === null ? null : callCostUsd(prices, u);
     const row: CallRow = {
+      key,
       message_id: c.message_id,
       request_id: c.request_id,
       timestamp: c.timestamp,

@@ -21,10 +21,15 @@ ALTER TABLE token_usage ADD COLUMN request_id TEXT;
 ALTER TABLE token_usage ADD COLUMN cache_creation_1h_tokens INTEGER DEFAULT 0;
 ALTER TABLE token_usage ADD COLUMN cost_usd REAL;          -- NULL when the model has no known price
 ALTER TABLE token_usage ADD COLUMN agent_id TEXT;          -- the subagent that made the call; NULL = main
+-- The call's key in the transcript accumulator: message_id|request_id, or a fallback when a line has neither.
+ALTER TABLE token_usage ADD COLUMN call_key TEXT;
 CREATE UNIQUE INDEX idx_token_usage_call ON token_usage(session_id, message_id, request_id);
+CREATE UNIQUE INDEX idx_token_usage_call_key ON token_usage(session_id, call_key);
 
 CREATE TABLE transcript_reads (
     session_id TEXT PRIMARY KEY,
-    state TEXT NOT NULL,          -- JSON: the accumulator and per-file offsets (transcript-reader.ts)
+    -- JSON: per-file offsets and the accumulator without its calls (those are the token_usage rows).
+    state TEXT NOT NULL,
+    generation INTEGER NOT NULL,  -- bumped on every save: a worker's cached state is current while it matches
     updated_at TEXT NOT NULL
 );
