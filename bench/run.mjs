@@ -4,7 +4,11 @@
 //      interleaved round-robin;
 //   2. drain throughput: `claude-metrics worker --drain` over 10,000 spooled SessionEnd payloads;
 //   3. watch-mode latency: hook exit -> payload committed, for hooks spawned at 20/s into a
-//      watching worker.
+//      watching worker;
+//   4. transcripts (bench/transcript-bench.mjs): `claude-metrics import --drain` vs
+//      `ccusage session` on a generated ~100 MB transcript (figures compared), and the worker's
+//      cost of one Stop on that transcript after one new turn.
+// BENCH_ONLY=1,3 (say) runs a subset of the sections.
 // Timing is done here (no hyperfine). A target missed is reported as MISS, not a failure; the
 // exit code is 1 only when a payload was lost, a process failed, or a result was wrong.
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,8 +19,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-
-const hrUs = () => Number(process.hrtime.bigint() / 1000n); // monotonic µs, same clock in every thread
+import { benchTranscripts } from './transcript-bench.mjs';
+import { envInt, fmtMs, fmtRatio, hrUs, listDir, mark, median, pct, section, sleepMs, table } from './util.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Poller thread (section 3): watches the ledger from a read-only connection and records when
@@ -71,48 +75,6 @@ function pollerThread() {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function envInt(name, dflt) {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not ${JSON.stringify(v)}`);
-  return n;
-}
-
-function sorted(xs) {
-  return [...xs].sort((a, b) => a - b);
-}
-function median(xs) {
-  const s = sorted(xs);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-/** Nearest-rank percentile (p in 0..100). */
-function pct(xs, p) {
-  const s = sorted(xs);
-  if (s.length === 0) return NaN;
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-const fmtMs = (ms) => (Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : 'n/a');
-const fmtRatio = (r) => (Number.isFinite(r) ? r.toFixed(2) : 'n/a');
-const mark = (ok) => (ok ? 'PASS' : 'MISS');
-
-function table(headers, rows) {
-  const all = [headers, ...rows].map((r) => r.map(String));
-  const widths = headers.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  const line = (r) => `  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   ')}`;
-  console.log(line(all[0]));
-  console.log(`  ${widths.map((w) => '-'.repeat(w)).join('   ')}`);
-  for (const r of all.slice(1)) console.log(line(r));
-}
-
-function section(title) {
-  console.log(`\n=== ${title} ${'='.repeat(Math.max(0, 90 - title.length))}`);
-}
-
-const sleepMs = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /** Linux: pids whose command line contains every one of `needles` (for the baseline's detached writers). */
 function pidsWithCmdline(needles) {
   let entries;
@@ -148,12 +110,13 @@ function procCpuSeconds(pid) {
   }
 }
 
-function listDir(dir) {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
+/** BENCH_ONLY=1,2,3,4 (any subset, comma- or space-separated); unset = all sections. */
+function parseOnly(v) {
+  const all = [1, 2, 3, 4];
+  if (v === undefined || v.trim() === '') return new Set(all);
+  const picked = v.split(/[\s,]+/).filter(Boolean).map(Number);
+  if (picked.length === 0 || picked.some((n) => !all.includes(n))) throw new Error(`BENCH_ONLY must list sections among 1,2,3,4, not ${JSON.stringify(v)}`);
+  return new Set(all.filter((n) => picked.includes(n)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,7 +137,12 @@ async function main() {
     latencyCount: envInt('BENCH_LATENCY_COUNT', 500),
     latencyIntervalMs: envInt('BENCH_LATENCY_INTERVAL_MS', 50),
     pollMs: envInt('BENCH_POLL_MS', 2),
+    importRuns: envInt('BENCH_IMPORT_RUNS', 3),
+    bigMb: envInt('BENCH_BIG_MB', 100),
+    stopRuns: envInt('BENCH_STOP_RUNS', 5),
   };
+  const only = parseOnly(process.env.BENCH_ONLY);
+  const runs = (n) => only.has(n);
 
   const cpus = os.cpus();
   const py = spawnSync('python3', ['--version'], { encoding: 'utf8' });
@@ -184,6 +152,7 @@ async function main() {
   console.log(`  node    : ${process.version}${pythonVersion ? `   python: ${pythonVersion.replace(/^Python /, '')}` : '   python3: not found (baseline skipped)'}`);
   console.log(`  load    : ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min) at start`);
   console.log(`  tmpdir  : ${os.tmpdir()}`);
+  console.log(`  sections: ${[...only].join(', ')}${process.env.BENCH_ONLY ? ` (BENCH_ONLY=${process.env.BENCH_ONLY})` : ''}`);
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'claude-metrics-bench-'));
   const problems = [];
@@ -203,9 +172,10 @@ async function main() {
     const payload = fs.readFileSync(path.join(fixturesDir, fixture));
     console.log(`  payload : ${path.join(fixturesDir, fixture)} (${payload.length} bytes)`);
 
-    await benchHookStartup({ cfg, tmp, hookJs, baselinePy, pythonAvailable: !!pythonVersion, payload, problems, misses });
-    await benchDrain({ cfg, tmp, cliJs, payload, problems, misses });
-    await benchLatency({ cfg, tmp, cliJs, hookJs, payload, problems, misses, cleanupProcs });
+    if (runs(1)) await benchHookStartup({ cfg, tmp, hookJs, baselinePy, pythonAvailable: !!pythonVersion, payload, problems, misses });
+    if (runs(2)) await benchDrain({ cfg, tmp, cliJs, payload, problems, misses });
+    if (runs(3)) await benchLatency({ cfg, tmp, cliJs, hookJs, payload, problems, misses, cleanupProcs });
+    if (runs(4)) await benchTranscripts({ cfg, tmp, root, cliJs, problems, misses, cleanupProcs });
   } finally {
     for (const p of cleanupProcs) p.kill('SIGKILL');
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -219,7 +189,7 @@ async function main() {
     for (const p of problems) console.log(`    - ${p}`);
     return 1;
   }
-  console.log('  no payload lost, every process exited as expected');
+  console.log(`  no payload lost, every process exited as expected${runs(4) ? ', every figure matched' : ''}`);
   return 0;
 }
 
