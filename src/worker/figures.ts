@@ -1,10 +1,12 @@
 // Session figures: recomputes a session's cost, tokens, tool calls, commits, lines and times from
-// its transcripts (read incrementally by transcript-reader.ts, summed by transcript.ts) and writes
-// them, with one token_usage row per API call, inside the caller's transaction.
+// its transcripts (read incrementally by transcript-reader.ts, folded by transcript.ts) and writes
+// them inside the caller's transaction. A Stop costs what its new lines cost: the calls and
+// tool_use ids the accumulator needs are looked up in the database only when a new line names
+// them, and per-model totals are kept by adding each call's change.
 import type { Db } from './db.js';
-import type { ModelPrices } from './pricing.js';
+import { type ModelPrices, callCostUsd } from './pricing.js';
 import { type ReadOutcome, type SessionReadState, emptyReadState, readSessionTranscripts } from './transcript-reader.js';
-import { type CallState, type TranscriptState, summarizeTranscript } from './transcript.js';
+import type { CallState, CallUsage, TranscriptState } from './transcript.js';
 
 export type PriceFor = (model: string | null) => ModelPrices | null;
 
@@ -25,7 +27,6 @@ export interface FigureStatements {
 const CACHED_SESSIONS = 64;
 
 interface TokenUsageRow {
-  call_key: string;
   message_id: string | null;
   request_id: string | null;
   model: string | null;
@@ -38,25 +39,107 @@ interface TokenUsageRow {
   cache_creation_1h_tokens: number;
 }
 
+interface ModelRow {
+  model: string;
+  api_calls: number;
+  unpriced_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_1h_tokens: number;
+  cost_usd: number;
+}
+
+/** What is saved in transcript_reads.state: offsets and the accumulator's small parts. */
+interface SavedJson {
+  files: SessionReadState['files'];
+  state: TranscriptState;
+  tool_calls: number;
+}
+
+/** A session being read: its accumulator, with calls and tool_use ids backed by the database. */
+interface LiveSession {
+  saved: SessionReadState;
+  toolCalls: number;
+  /** Calls looked up or created since the last save, with their usage as it was before this read. */
+  calls: LazyRecord<CallState>;
+  toolUses: LazyRecord<1>;
+}
+
 /**
- * The saved state leaves out the calls (they can be many: one per API call of the session); the
- * token_usage rows are their saved form, and a state is rebuilt from both when not in memory.
+ * A record whose entries are loaded on first use and remembered; writes are kept in memory and
+ * reported. It stands in for TranscriptState.calls / tool_use_ids, which transcript.ts reads with
+ * Object.hasOwn, [] and Object.defineProperty only (it is never enumerated here).
  */
-function persistable(saved: SessionReadState): string {
-  return JSON.stringify({ files: saved.files, state: { ...saved.state, calls: {} } });
+class LazyRecord<T> {
+  /** Current value of every key looked up or written (undefined: not in the database). */
+  readonly known = new Map<string, T | undefined>();
+  /** A copy of each value as the database had it when first looked up. */
+  readonly loaded = new Map<string, T | undefined>();
+  readonly written = new Set<string>();
+  readonly record: Record<string, T>;
+  constructor(load: (key: string) => T | undefined, copy: (value: T) => T = (v) => v) {
+    const lookup = (key: string): T | undefined => {
+      if (!this.known.has(key)) {
+        const value = load(key);
+        this.known.set(key, value);
+        this.loaded.set(key, value === undefined ? undefined : copy(value));
+      }
+      return this.known.get(key);
+    };
+    this.record = new Proxy(Object.create(null) as Record<string, T>, {
+      get: (_t, key) => (typeof key === 'string' ? lookup(key) : undefined),
+      has: (_t, key) => typeof key === 'string' && lookup(key) !== undefined,
+      getOwnPropertyDescriptor: (_t, key) => {
+        const value = typeof key === 'string' ? lookup(key) : undefined;
+        return value === undefined ? undefined : { value, writable: true, enumerable: true, configurable: true };
+      },
+      defineProperty: (_t, key, desc) => {
+        if (typeof key !== 'string') return false;
+        this.known.set(key, desc.value as T);
+        this.written.add(key);
+        return true;
+      },
+      set: (_t, key, value) => {
+        if (typeof key !== 'string') return false;
+        this.known.set(key, value as T);
+        this.written.add(key);
+        return true;
+      },
+      ownKeys: () => {
+        throw new Error('a database-backed record is not enumerated');
+      },
+    });
+  }
 }
 
 export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureStatements {
   const loadGeneration = db.prepare('SELECT generation FROM transcript_reads WHERE session_id = ?').pluck();
   const loadState = db.prepare('SELECT state, generation FROM transcript_reads WHERE session_id = ?');
-  const loadCalls = db.prepare(`
-    SELECT call_key, message_id, request_id, model, timestamp, agent_id, input_tokens, output_tokens,
+  const loadCall = db.prepare(`
+    SELECT message_id, request_id, model, timestamp, agent_id, input_tokens, output_tokens,
            cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens
-    FROM token_usage WHERE session_id = ? AND call_key IS NOT NULL`);
+    FROM token_usage WHERE session_id = ? AND call_key = ?`);
+  const hasToolUse = db.prepare('SELECT 1 FROM tool_uses WHERE session_id = ? AND tool_use_id = ?').pluck();
+  const insertToolUse = db.prepare('INSERT OR IGNORE INTO tool_uses (session_id, tool_use_id) VALUES (?, ?)');
   const saveState = db.prepare(`
     INSERT INTO transcript_reads (session_id, state, generation, updated_at) VALUES (?, ?, 1, ?)
     ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, generation = generation + 1, updated_at = excluded.updated_at
     RETURNING generation`).pluck();
+  const addModel = db.prepare(`
+    INSERT INTO session_models (session_id, model, api_calls, unpriced_calls, input_tokens, output_tokens,
+      cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens, cost_usd)
+    VALUES (@session_id, @model, @api_calls, @unpriced_calls, @input_tokens, @output_tokens,
+      @cache_creation_tokens, @cache_read_tokens, @cache_creation_1h_tokens, @cost_usd)
+    ON CONFLICT (session_id, model) DO UPDATE SET
+      api_calls = api_calls + excluded.api_calls, unpriced_calls = unpriced_calls + excluded.unpriced_calls,
+      input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+      cache_creation_tokens = cache_creation_tokens + excluded.cache_creation_tokens,
+      cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+      cache_creation_1h_tokens = cache_creation_1h_tokens + excluded.cache_creation_1h_tokens,
+      cost_usd = cost_usd + excluded.cost_usd`);
+  const modelRows = db.prepare('SELECT * FROM session_models WHERE session_id = ? AND api_calls > 0 ORDER BY model');
   const updateSession = db.prepare(`
     UPDATE sessions SET
       input_tokens = @input_tokens, output_tokens = @output_tokens,
@@ -66,7 +149,11 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
       start_time = COALESCE(@start_time, start_time), end_time = COALESCE(@end_time, end_time),
       cost_source = 'transcript'
     WHERE session_id = @session_id`);
-  const deleteCalls = db.prepare('DELETE FROM token_usage WHERE session_id = ? AND call_key IS NOT NULL');
+  const forget = [
+    db.prepare('DELETE FROM token_usage WHERE session_id = ? AND call_key IS NOT NULL'),
+    db.prepare('DELETE FROM session_models WHERE session_id = ?'),
+    db.prepare('DELETE FROM tool_uses WHERE session_id = ?'),
+  ];
   const upsertCall = db.prepare(`
     INSERT INTO token_usage (session_id, call_key, timestamp, model, input_tokens, output_tokens, cache_creation_tokens,
       cache_read_tokens, message_id, request_id, cache_creation_1h_tokens, cost_usd, agent_id)
@@ -79,98 +166,174 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
       cost_usd = excluded.cost_usd, agent_id = excluded.agent_id, message_id = excluded.message_id,
       request_id = excluded.request_id`);
 
-  // sessionId → the state as of `generation` (valid while the database still has that generation).
-  const cache = new Map<string, { generation: number; saved: SessionReadState }>();
+  /** Wires a plain saved state to the database for its calls and tool_use ids. */
+  const goLive = (sessionId: string, saved: SessionReadState, toolCalls: number): LiveSession => {
+    const calls = new LazyRecord<CallState>((key) => {
+      const row = loadCall.get(sessionId, key) as TokenUsageRow | undefined;
+      return row && callStateOf(row);
+    }, snapshot);
+    const toolUses = new LazyRecord<1>((id) => (hasToolUse.get(sessionId, id) === undefined ? undefined : 1));
+    saved.state.calls = calls.record;
+    saved.state.tool_use_ids = toolUses.record;
+    return { saved, toolCalls, calls, toolUses };
+  };
 
-  const load = (sessionId: string): { saved: SessionReadState; fromCache: boolean } => {
+  // sessionId → the live state as of `generation` (valid while the database still has that generation).
+  const cache = new Map<string, { generation: number; live: LiveSession }>();
+  const load = (sessionId: string): LiveSession => {
     const cached = cache.get(sessionId);
-    if (cached && cached.generation === (loadGeneration.get(sessionId) as number | undefined)) {
-      return { saved: cached.saved, fromCache: true };
-    }
-    const row = loadState.get(sessionId) as { state: string; generation: number } | undefined;
-    if (!row) return { saved: emptyReadState(), fromCache: false };
-    const saved = JSON.parse(row.state) as SessionReadState;
-    saved.state.calls = rebuildCalls(loadCalls.all(sessionId) as TokenUsageRow[]);
-    return { saved, fromCache: false };
+    cache.delete(sessionId); // updated in place below: if the transaction rolls back, it must not survive
+    if (cached && cached.generation === (loadGeneration.get(sessionId) as number | undefined)) return cached.live;
+    const row = loadState.get(sessionId) as { state: string } | undefined;
+    if (!row) return goLive(sessionId, emptyReadState(), 0);
+    const json = JSON.parse(row.state) as SavedJson;
+    return goLive(sessionId, { files: json.files, state: json.state }, json.tool_calls);
+  };
+
+  /** Adds (sign 1) or removes (sign -1) one call's figures from its model's running totals. */
+  const countCall = (sessionId: string, c: CallState, sign: 1 | -1): void => {
+    const prices = priceFor(c.model);
+    const u = c.usage;
+    addModel.run({
+      session_id: sessionId,
+      model: c.model ?? 'unknown',
+      api_calls: sign,
+      unpriced_calls: prices === null ? sign : 0,
+      input_tokens: sign * u.input_tokens,
+      output_tokens: sign * u.output_tokens,
+      cache_creation_tokens: sign * u.cache_creation_input_tokens,
+      cache_read_tokens: sign * u.cache_read_input_tokens,
+      cache_creation_1h_tokens: sign * u.cache_creation.ephemeral_1h_input_tokens,
+      cost_usd: prices === null ? 0 : sign * callCostUsd(prices, u),
+    });
+  };
+
+  const writeCall = (sessionId: string, key: string, c: CallState, fallbackTime: string | null): void => {
+    const prices = priceFor(c.model);
+    const u = c.usage;
+    upsertCall.run({
+      session_id: sessionId,
+      key,
+      timestamp: c.timestamp ?? fallbackTime ?? '',
+      model: c.model,
+      input_tokens: u.input_tokens,
+      output_tokens: u.output_tokens,
+      cache_creation_tokens: u.cache_creation_input_tokens,
+      cache_read_tokens: u.cache_read_input_tokens,
+      message_id: c.message_id,
+      request_id: c.request_id,
+      cache_1h_tokens: u.cache_creation.ephemeral_1h_input_tokens,
+      cost_usd: prices === null ? null : callCostUsd(prices, u),
+      agent_id: c.agent_id,
+    });
   };
 
   const stats: TranscriptReadStats = { bytesRead: 0, restarts: 0, filesSkipped: 0 };
   return {
     stats,
     recompute(sessionId, transcriptPath) {
-      const { saved } = load(sessionId);
-      // The accumulator is updated in place: if this transaction rolls back, the cached copy would
-      // be ahead of the database, so the cache entry is dropped until the new generation is known.
-      cache.delete(sessionId);
+      const live = load(sessionId);
       const touched = new Set<string>();
-      const outcome = readSessionTranscripts(saved, transcriptPath, sessionId, touched);
+      const outcome = readSessionTranscripts(live.saved, transcriptPath, sessionId, touched);
       stats.bytesRead += outcome.bytesRead;
       stats.restarts += outcome.restarted ? 1 : 0;
       stats.filesSkipped += outcome.skipped.length;
       if (!outcome.changed) {
-        remember(cache, sessionId, loadGeneration.get(sessionId) as number | undefined, saved);
+        remember(cache, sessionId, loadGeneration.get(sessionId) as number | undefined, live);
         return outcome;
       }
-      const summary = summarizeTranscript(saved.state, priceFor);
-      updateSession.run({
-        session_id: sessionId,
-        input_tokens: summary.input_tokens,
-        output_tokens: summary.output_tokens,
-        cache_creation_tokens: summary.cache_creation_tokens,
-        cache_read_tokens: summary.cache_read_tokens,
-        api_calls: summary.api_calls,
-        cost_usd: summary.cost_usd,
-        cost_complete: summary.cost_complete ? 1 : 0,
-        models: JSON.stringify(summary.models),
-        tool_calls: summary.tool_calls,
-        commits: summary.commits,
-        lines_added: summary.lines_added,
-        lines_removed: summary.lines_removed,
-        start_time: summary.start_time,
-        end_time: summary.end_time,
-      });
-      // Only the calls this read created or changed are written; after a restart (a file replaced
-      // or shrunk) every row is rebuilt, since calls may have gone.
-      if (outcome.restarted) deleteCalls.run(sessionId);
-      for (const call of summary.calls) {
-        if (!outcome.restarted && !touched.has(call.key)) continue;
-        upsertCall.run({ session_id: sessionId, ...call, timestamp: call.timestamp ?? summary.start_time ?? '' });
+      const state = live.saved.state;
+      if (outcome.restarted) {
+        // A file shrank or was replaced: the reader started a plain state from scratch.
+        for (const st of forget) st.run(sessionId);
+        for (const [key, c] of Object.entries(state.calls)) {
+          writeCall(sessionId, key, c, state.start_time);
+          countCall(sessionId, c, 1);
+        }
+        const ids = Object.keys(state.tool_use_ids);
+        for (const id of ids) insertToolUse.run(sessionId, id);
+        live.toolCalls = ids.length;
+      } else {
+        for (const key of touched) {
+          // Take the call as saved out of its model's totals, and put it back as it is now.
+          const old = live.calls.loaded.get(key);
+          const now = live.calls.known.get(key)!;
+          if (old) countCall(sessionId, old, -1);
+          countCall(sessionId, now, 1);
+          writeCall(sessionId, key, now, state.start_time);
+        }
+        for (const id of live.toolUses.written) {
+          if (insertToolUse.run(sessionId, id).changes === 1) live.toolCalls++;
+        }
       }
-      const generation = saveState.get(sessionId, persistable(saved), new Date().toISOString()) as number;
-      remember(cache, sessionId, generation, saved);
+      writeSession(sessionId, state, live.toolCalls);
+      const json: SavedJson = { files: live.saved.files, state: { ...state, calls: {}, tool_use_ids: {} }, tool_calls: live.toolCalls };
+      const generation = saveState.get(sessionId, JSON.stringify(json), new Date().toISOString()) as number;
+      // Start the next read from a clean live state over what is now saved (the cache keeps it).
+      const next = goLive(sessionId, { files: live.saved.files, state: { ...state, calls: {}, tool_use_ids: {} } }, live.toolCalls);
+      remember(cache, sessionId, generation, next);
       return outcome;
     },
   };
-}
 
-function remember(
-  cache: Map<string, { generation: number; saved: SessionReadState }>,
-  sessionId: string,
-  generation: number | undefined,
-  saved: SessionReadState,
-): void {
-  if (generation === undefined) return;
-  cache.set(sessionId, { generation, saved });
-  if (cache.size > CACHED_SESSIONS) cache.delete(cache.keys().next().value as string);
-}
-
-function rebuildCalls(rows: TokenUsageRow[]): TranscriptState['calls'] {
-  const calls: Record<string, CallState> = Object.create(null) as Record<string, CallState>;
-  for (const r of rows) {
-    calls[r.call_key] = {
-      message_id: r.message_id,
-      request_id: r.request_id,
-      model: r.model,
-      timestamp: r.timestamp === '' ? null : r.timestamp,
-      agent_id: r.agent_id,
-      usage: {
-        input_tokens: r.input_tokens,
-        output_tokens: r.output_tokens,
-        cache_creation_input_tokens: r.cache_creation_tokens,
-        cache_read_input_tokens: r.cache_read_tokens,
-        cache_creation: { ephemeral_1h_input_tokens: r.cache_creation_1h_tokens },
-      },
-    };
+  function writeSession(sessionId: string, state: TranscriptState, toolCalls: number): void {
+    const models: Record<string, { api_calls: number; cost_usd: number | null; input_tokens: number; output_tokens: number; cache_creation_tokens: number; cache_read_tokens: number; cache_1h_tokens: number }> = {};
+    const total = { api_calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, cost_usd: 0, unpriced: 0 };
+    for (const m of modelRows.all(sessionId) as ModelRow[]) {
+      models[m.model] = {
+        api_calls: m.api_calls,
+        cost_usd: m.unpriced_calls > 0 ? null : m.cost_usd,
+        input_tokens: m.input_tokens,
+        output_tokens: m.output_tokens,
+        cache_creation_tokens: m.cache_creation_tokens,
+        cache_read_tokens: m.cache_read_tokens,
+        cache_1h_tokens: m.cache_creation_1h_tokens,
+      };
+      total.api_calls += m.api_calls;
+      total.input_tokens += m.input_tokens;
+      total.output_tokens += m.output_tokens;
+      total.cache_creation_tokens += m.cache_creation_tokens;
+      total.cache_read_tokens += m.cache_read_tokens;
+      total.cost_usd += m.cost_usd;
+      total.unpriced += m.unpriced_calls;
+    }
+    updateSession.run({
+      session_id: sessionId,
+      input_tokens: total.input_tokens,
+      output_tokens: total.output_tokens,
+      cache_creation_tokens: total.cache_creation_tokens,
+      cache_read_tokens: total.cache_read_tokens,
+      api_calls: total.api_calls,
+      cost_usd: total.cost_usd,
+      cost_complete: total.unpriced > 0 ? 0 : 1,
+      models: JSON.stringify(models),
+      tool_calls: toolCalls,
+      commits: state.commits,
+      lines_added: state.lines_added,
+      lines_removed: state.lines_removed,
+      start_time: state.start_time,
+      end_time: state.end_time,
+    });
   }
-  return calls;
+}
+
+function snapshot(c: CallState): CallState {
+  return { ...c, usage: { ...c.usage, cache_creation: { ...c.usage.cache_creation } } };
+}
+
+function callStateOf(r: TokenUsageRow): CallState {
+  const usage: CallUsage = {
+    input_tokens: r.input_tokens,
+    output_tokens: r.output_tokens,
+    cache_creation_input_tokens: r.cache_creation_tokens,
+    cache_read_input_tokens: r.cache_read_tokens,
+    cache_creation: { ephemeral_1h_input_tokens: r.cache_creation_1h_tokens },
+  };
+  return { message_id: r.message_id, request_id: r.request_id, model: r.model, timestamp: r.timestamp === '' ? null : r.timestamp, agent_id: r.agent_id, usage };
+}
+
+function remember(cache: Map<string, { generation: number; live: LiveSession }>, sessionId: string, generation: number | undefined, live: LiveSession): void {
+  if (generation === undefined) return;
+  cache.set(sessionId, { generation, live });
+  if (cache.size > CACHED_SESSIONS) cache.delete(cache.keys().next().value as string);
 }

@@ -33,3 +33,26 @@ CREATE TABLE transcript_reads (
     generation INTEGER NOT NULL,  -- bumped on every save: a worker's cached state is current while it matches
     updated_at TEXT NOT NULL
 );
+
+-- Per session and model running totals, kept by adding each call's change (so a Stop costs what
+-- its new lines cost, not what the whole session does). cost_usd sums the priced calls only.
+CREATE TABLE session_models (
+    session_id TEXT NOT NULL,
+    model TEXT NOT NULL,                 -- as written in the transcript; 'unknown' when a call names none
+    api_calls INTEGER NOT NULL,
+    unpriced_calls INTEGER NOT NULL,     -- calls of a model without a known price
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cache_creation_tokens INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL,
+    cache_creation_1h_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    PRIMARY KEY (session_id, model)
+) WITHOUT ROWID;
+
+-- Every tool_use id seen in a session's transcripts: tool_calls counts them once however often read.
+CREATE TABLE tool_uses (
+    session_id TEXT NOT NULL,
+    tool_use_id TEXT NOT NULL,
+    PRIMARY KEY (session_id, tool_use_id)
+) WITHOUT ROWID;
