@@ -65,6 +65,8 @@ interface LiveSession {
   /** Calls looked up or created since the last save, with their usage as it was before this read. */
   calls: LazyRecord<CallState>;
   toolUses: LazyRecord<1>;
+  /** Nothing saved yet: the accumulator is plain and its first read is written in one go. */
+  fresh: boolean;
 }
 
 /**
@@ -154,6 +156,11 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
     db.prepare('DELETE FROM session_models WHERE session_id = ?'),
     db.prepare('DELETE FROM tool_uses WHERE session_id = ?'),
   ];
+  // For a first read (or a restart, after its rows were deleted): nothing to conflict with.
+  const insertCall = db.prepare(`
+    INSERT INTO token_usage (session_id, call_key, timestamp, model, input_tokens, output_tokens, cache_creation_tokens,
+      cache_read_tokens, message_id, request_id, cache_creation_1h_tokens, cost_usd, agent_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const upsertCall = db.prepare(`
     INSERT INTO token_usage (session_id, call_key, timestamp, model, input_tokens, output_tokens, cache_creation_tokens,
       cache_read_tokens, message_id, request_id, cache_creation_1h_tokens, cost_usd, agent_id)
@@ -175,8 +182,16 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
     const toolUses = new LazyRecord<1>((id) => (hasToolUse.get(sessionId, id) === undefined ? undefined : 1));
     saved.state.calls = calls.record;
     saved.state.tool_use_ids = toolUses.record;
-    return { saved, toolCalls, calls, toolUses };
+    return { saved, toolCalls, calls, toolUses, fresh: false };
   };
+  /** A session with nothing saved: plain records, no lookups (an import's 100 MB first read). */
+  const goFresh = (): LiveSession => ({
+    saved: emptyReadState(),
+    toolCalls: 0,
+    calls: new LazyRecord<CallState>(() => undefined),
+    toolUses: new LazyRecord<1>(() => undefined),
+    fresh: true,
+  });
 
   // sessionId → the live state as of `generation` (valid while the database still has that generation).
   const cache = new Map<string, { generation: number; live: LiveSession }>();
@@ -185,7 +200,7 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
     cache.delete(sessionId); // updated in place below: if the transaction rolls back, it must not survive
     if (cached && cached.generation === (loadGeneration.get(sessionId) as number | undefined)) return cached.live;
     const row = loadState.get(sessionId) as { state: string } | undefined;
-    if (!row) return goLive(sessionId, emptyReadState(), 0);
+    if (!row) return goFresh();
     const json = JSON.parse(row.state) as SavedJson;
     return goLive(sessionId, { files: json.files, state: json.state }, json.tool_calls);
   };
@@ -243,16 +258,10 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
         return outcome;
       }
       const state = live.saved.state;
-      if (outcome.restarted) {
-        // A file shrank or was replaced: the reader started a plain state from scratch.
-        for (const st of forget) st.run(sessionId);
-        for (const [key, c] of Object.entries(state.calls)) {
-          writeCall(sessionId, key, c, state.start_time);
-          countCall(sessionId, c, 1);
-        }
-        const ids = Object.keys(state.tool_use_ids);
-        for (const id of ids) insertToolUse.run(sessionId, id);
-        live.toolCalls = ids.length;
+      if (outcome.restarted || live.fresh) {
+        // First read, or a file shrank or was replaced (the reader started a plain state from
+        // scratch): write everything in one go, per-model totals summed here.
+        live.toolCalls = writeAll(sessionId, state);
       } else {
         for (const key of touched) {
           // Take the call as saved out of its model's totals, and put it back as it is now.
@@ -275,6 +284,43 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
       return outcome;
     },
   };
+
+  function writeAll(sessionId: string, state: TranscriptState): number {
+    for (const st of forget) st.run(sessionId);
+    const byModel = new Map<string, CallState[]>();
+    for (const [key, c] of Object.entries(state.calls)) {
+      const u = c.usage;
+      const prices = priceFor(c.model);
+      insertCall.run(
+        sessionId, key, c.timestamp ?? state.start_time ?? '', c.model, u.input_tokens, u.output_tokens,
+        u.cache_creation_input_tokens, u.cache_read_input_tokens, c.message_id, c.request_id,
+        u.cache_creation.ephemeral_1h_input_tokens, prices === null ? null : callCostUsd(prices, u), c.agent_id,
+      );
+      const model = c.model ?? 'unknown';
+      const calls = byModel.get(model);
+      if (calls) calls.push(c);
+      else byModel.set(model, [c]);
+    }
+    for (const [model, calls] of byModel) {
+      const prices = priceFor(model === 'unknown' ? null : model);
+      const row = { session_id: sessionId, model, api_calls: 0, unpriced_calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, cache_creation_1h_tokens: 0, cost_usd: 0 };
+      for (const c of calls) {
+        const u = c.usage;
+        row.api_calls++;
+        row.input_tokens += u.input_tokens;
+        row.output_tokens += u.output_tokens;
+        row.cache_creation_tokens += u.cache_creation_input_tokens;
+        row.cache_read_tokens += u.cache_read_input_tokens;
+        row.cache_creation_1h_tokens += u.cache_creation.ephemeral_1h_input_tokens;
+        if (prices === null) row.unpriced_calls++;
+        else row.cost_usd += callCostUsd(prices, u);
+      }
+      addModel.run(row);
+    }
+    const ids = Object.keys(state.tool_use_ids);
+    for (const id of ids) insertToolUse.run(sessionId, id);
+    return ids.length;
+  }
 
   function writeSession(sessionId: string, state: TranscriptState, toolCalls: number): void {
     const models: Record<string, { api_calls: number; cost_usd: number | null; input_tokens: number; output_tokens: number; cache_creation_tokens: number; cache_read_tokens: number; cache_1h_tokens: number }> = {};

@@ -191,6 +191,8 @@ function utcText(t: unknown): string | null {
 
 /** Whether timestamp a is earlier than b (ties broken on the text, so the order of lines never matters). */
 function earlier(a: string, b: string): boolean {
+  // Same-shape UTC texts ('…T19:40:31.367Z') sort as text: no parsing on the hot path.
+  if (a.length === b.length && a.endsWith('Z') && b.endsWith('Z')) return a < b;
   const d = ms(a) - ms(b);
   return d < 0 || (d === 0 && a < b);
 }
@@ -399,6 +401,7 @@ function applyUser(state: TranscriptState, obj: Obj): void {
 }
 
 export type LineOutcome = 'applied' | 'blank' | 'malformed';
+
 
 /**
  * Folds one complete JSONL line into the state. Blank lines are ignored; a line that is not a
