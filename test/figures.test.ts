@@ -222,4 +222,8 @@ test('import backfills every session under projects/ through the spool; running 
   const missing = run(['--claude-dir', path.join(sb.dir, 'nowhere')]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /no Claude Code projects folder at .*nowhere/);
+  // The default folder of a machine where Claude Code never ran: nothing to do, not an error.
+  const fresh = run([], { CLAUDE_CONFIG_DIR: path.join(sb.dir, 'never-ran') });
+  assert.equal(fresh.status, 0, fresh.stderr);
+  assert.match(fresh.stdout, /^import: nothing to import/);
 });

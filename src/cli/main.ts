@@ -42,7 +42,8 @@ as for any hook event. Safe to run again: figures are recomputed, never added tw
   --help, -h             show this help
 
 Progress is shown on a terminal (stderr) and not when piped.
-Exit codes: 0 done, 1 the folder cannot be read or the drain failed, 2 usage error.
+Exit codes: 0 done (also when the default folder has no projects yet), 1 the folder named by
+--claude-dir has no projects/ or the drain failed, 2 usage error.
 `;
 
 const WORKER_HELP = `Usage: claude-metrics worker [--drain] [--spool DIR] [--db FILE] [options]
@@ -169,8 +170,13 @@ async function importCommand(argv: string[]): Promise<number> {
   try {
     sessions = findSessions(claudeDir);
   } catch (err) {
-    process.stderr.write(`claude-metrics import: ${(err as Error).message}\n`);
-    return 1;
+    // A folder the user named must exist; the default one may not yet (Claude Code never ran here).
+    if (values['claude-dir'] !== undefined) {
+      process.stderr.write(`claude-metrics import: ${(err as Error).message}\n`);
+      return 1;
+    }
+    process.stdout.write(`import: nothing to import (${(err as Error).message})\n`);
+    return 0;
   }
   const tty = process.stderr.isTTY === true;
   const started = performance.now();
