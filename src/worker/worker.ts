@@ -85,8 +85,8 @@ export class Worker {
     await this.openDatabaseWithRetry(priceFor);
     if (this.stopping) return this.close();
     if (!this.opts.drain) await this.startWatching();
-    this.rescan(); // the directory, in name order, before any watcher event is trusted
-    this.log.info('worker ready', { mode: this.opts.drain ? 'drain' : 'watch', queued: this.pending.size });
+    const waiting = this.rescan(); // the directory, in name order, before any watcher event is trusted
+    this.log.info('worker ready', { mode: this.opts.drain ? 'drain' : 'watch', waiting });
     try {
       await this.finished;
     } finally {
@@ -155,16 +155,23 @@ export class Worker {
     this.rescanTimer = setInterval(() => this.rescan(), this.rescanMs);
   }
 
-  private rescan(): void {
-    if (this.stopping) return;
+  /** Lists incoming/ and queues what is there; returns how many payloads were found. */
+  private rescan(): number {
+    if (this.stopping) return 0;
     try {
-      this.enqueue(listPayloads(this.dirs.incoming));
+      const names = listPayloads(this.dirs.incoming);
+      this.enqueue(names);
+      return names.length;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return this.fail(err);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.fail(err);
+        return 0;
+      }
       // incoming/ was removed under us: recreate it and watch the new folder.
       this.log.warn('spool folder vanished; recreating it', { incoming: this.dirs.incoming });
       ensureSpool(this.dirs.root);
       if (this.watcher) void this.restartWatching();
+      return 0;
     }
   }
 
