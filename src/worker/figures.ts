@@ -6,7 +6,7 @@
 import type { Db } from './db.js';
 import { type ModelPrices, callCostUsd } from './pricing.js';
 import { type ReadOutcome, type SessionReadState, emptyReadState, readSessionTranscripts } from './transcript-reader.js';
-import type { CallState, CallUsage, TranscriptState } from './transcript.js';
+import { type CallState, type CallUsage, type TranscriptState, summarizeTranscript } from './transcript.js';
 
 export type PriceFor = (model: string | null) => ModelPrices | null;
 
@@ -285,41 +285,32 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
     },
   };
 
+  /** Writes a whole accumulator (a first read, or a restart): every call, per-model totals, tool ids. */
   function writeAll(sessionId: string, state: TranscriptState): number {
     for (const st of forget) st.run(sessionId);
-    const byModel = new Map<string, CallState[]>();
-    for (const [key, c] of Object.entries(state.calls)) {
-      const u = c.usage;
-      const prices = priceFor(c.model);
+    const summary = summarizeTranscript(state, priceFor);
+    for (const c of summary.calls) {
       insertCall.run(
-        sessionId, key, c.timestamp ?? state.start_time ?? '', c.model, u.input_tokens, u.output_tokens,
-        u.cache_creation_input_tokens, u.cache_read_input_tokens, c.message_id, c.request_id,
-        u.cache_creation.ephemeral_1h_input_tokens, prices === null ? null : callCostUsd(prices, u), c.agent_id,
+        sessionId, c.key, c.timestamp ?? summary.start_time ?? '', c.model, c.input_tokens, c.output_tokens,
+        c.cache_creation_tokens, c.cache_read_tokens, c.message_id, c.request_id, c.cache_1h_tokens, c.cost_usd, c.agent_id,
       );
-      const model = c.model ?? 'unknown';
-      const calls = byModel.get(model);
-      if (calls) calls.push(c);
-      else byModel.set(model, [c]);
     }
-    for (const [model, calls] of byModel) {
-      const prices = priceFor(model === 'unknown' ? null : model);
-      const row = { session_id: sessionId, model, api_calls: 0, unpriced_calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, cache_creation_1h_tokens: 0, cost_usd: 0 };
-      for (const c of calls) {
-        const u = c.usage;
-        row.api_calls++;
-        row.input_tokens += u.input_tokens;
-        row.output_tokens += u.output_tokens;
-        row.cache_creation_tokens += u.cache_creation_input_tokens;
-        row.cache_read_tokens += u.cache_read_input_tokens;
-        row.cache_creation_1h_tokens += u.cache_creation.ephemeral_1h_input_tokens;
-        if (prices === null) row.unpriced_calls++;
-        else row.cost_usd += callCostUsd(prices, u);
-      }
-      addModel.run(row);
+    for (const [model, m] of Object.entries(summary.models)) {
+      addModel.run({
+        session_id: sessionId,
+        model,
+        api_calls: m.api_calls,
+        unpriced_calls: m.cost_usd === null ? m.api_calls : 0, // a model is priced for all its calls or none
+        input_tokens: m.input_tokens,
+        output_tokens: m.output_tokens,
+        cache_creation_tokens: m.cache_creation_tokens,
+        cache_read_tokens: m.cache_read_tokens,
+        cache_creation_1h_tokens: m.cache_1h_tokens,
+        cost_usd: m.cost_usd ?? 0,
+      });
     }
-    const ids = Object.keys(state.tool_use_ids);
-    for (const id of ids) insertToolUse.run(sessionId, id);
-    return ids.length;
+    for (const id of Object.keys(state.tool_use_ids)) insertToolUse.run(sessionId, id);
+    return summary.tool_calls;
   }
 
   function writeSession(sessionId: string, state: TranscriptState, toolCalls: number): void {
