@@ -164,8 +164,3 @@ export function sweepStaleTemps(dirs: SpoolDirs, maxAgeMs: number, now = Date.no
   }
   return removed;
 }
-
-/** True when neither incoming/ nor processing/ holds a payload. */
-export function spoolIsEmpty(dirs: SpoolDirs): boolean {
-  return listPayloads(dirs.incoming).length === 0 && listPayloads(dirs.processing).length === 0;
-}
