@@ -153,11 +153,25 @@ test('hostile or missing transcripts never hang or fail the worker; the payloads
   fs.symlinkSync(dir, toDir);
   const binary = path.join(sb.dir, 'binary.jsonl');
   fs.writeFileSync(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
-  const targets = [fifo, dir, loop, toDir, binary, '/dev/zero', '/dev/null', path.join(sb.dir, 'missing.jsonl')];
+  // A real transcript whose <dir>/<session id> (where subagents would be) is a regular file.
+  const real = path.join(sb.dir, 'proj', 'blocked.jsonl');
+  fs.mkdirSync(path.dirname(real));
+  fs.writeFileSync(real, transcriptLines().join(''));
+  fs.writeFileSync(path.join(sb.dir, 'proj', 'blocked'), 'not a folder');
+  const targets = [fifo, dir, loop, toDir, binary, '/dev/zero', '/dev/null', path.join(sb.dir, 'missing.jsonl'), path.join(binary, 'under-a-file.jsonl'), `${'x'.repeat(5000)}.jsonl`];
   targets.forEach((tp, i) => spoolPayload(sb, event(`hostile-${i}`, 'Stop', { transcript_path: tp })));
+  spoolPayload(sb, event('blocked', 'Stop', { transcript_path: real }));
+  spoolPayload(sb, event('nul\u0000in-id', 'Stop', { transcript_path: real }));
+  const expectedApplied = targets.length + 2;
   const r = drain(sb);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`applied ${targets.length}, dead-lettered 0`));
+  assert.match(r.stdout, new RegExp(`applied ${expectedApplied}, dead-lettered 0`));
+  assert.doesNotMatch(r.stderr, /could not compute session figures/);
+  const want = EXPECTED['f332c3dd-cf19-4fa4-8049-adee686fb5cd']!;
+  // Its subagents folder cannot exist, but the main transcript still counts, whatever the session id.
+  for (const id of ['blocked', 'nul\u0000in-id']) {
+    assert.equal(query(sb.db, 'SELECT api_calls FROM sessions WHERE session_id = ?', id)[0]!.api_calls, want.api_calls, id);
+  }
   const binaryRow = query(sb.db, "SELECT api_calls, total_cost_usd FROM sessions WHERE session_id = 'hostile-4'")[0]!;
   assert.deepEqual(binaryRow, { api_calls: 0, total_cost_usd: 0 });
 });

@@ -44,9 +44,14 @@ export function sessionFiles(transcriptPath: string, sessionId: string): Array<{
   const files: Array<{ file: string; agentId: string | null }> = [{ file: transcriptPath, agentId: null }];
   const subagents = path.join(path.dirname(transcriptPath), sessionId, 'subagents');
   let names: string[] = [];
-  // Most sessions have no subagents: check without throwing (an ENOENT error per Stop is costly).
-  if (fs.statSync(subagents, { throwIfNoEntry: false })?.isDirectory()) {
-    names = fs.readdirSync(subagents).filter((n) => n.endsWith('.jsonl')).sort();
+  try {
+    // Most sessions have no subagents: check without throwing (an ENOENT error per Stop is costly).
+    if (fs.statSync(subagents, { throwIfNoEntry: false })?.isDirectory()) {
+      names = fs.readdirSync(subagents).filter((n) => n.endsWith('.jsonl')).sort();
+    }
+  } catch (err) {
+    // A path through a regular file, a loop, a name too long or with a NUL: no subagents to read.
+    if (isResourceShortage(err)) throw err;
   }
   for (const name of names) {
     const agentId = /^agent-(.+)\.jsonl$/.exec(name)?.[1] ?? name.replace(/\.jsonl$/, '');
@@ -103,13 +108,22 @@ export function readSessionTranscripts(
   return outcome;
 }
 
+/** Errors that say "try again later" rather than "this file cannot be read". */
+function isResourceShortage(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM' || code === 'EIO';
+}
+
 /** Opens a regular file without blocking (a FIFO or device must not hang us); a reason string if not. */
 function openRegular(file: string): { fd: number; size: number; dev: number; ino: number } | string {
-  if (!fs.statSync(file, { throwIfNoEntry: false })) return 'missing';
   let fd: number;
   try {
+    if (!fs.statSync(file, { throwIfNoEntry: false })) return 'missing';
     fd = fs.openSync(file, O_RDONLY | O_NONBLOCK);
   } catch (err) {
+    // Unreadable is not a failure (ENOTDIR, ELOOP, EACCES, ENAMETOOLONG, a NUL in the path…),
+    // but running out of file descriptors or memory is: the batch is retried later.
+    if (isResourceShortage(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     return `cannot open (${code ?? (err as Error).message})`;
   }
