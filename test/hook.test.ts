@@ -128,6 +128,18 @@ test('a stdin that sends a payload but never closes: what arrived is spooled', a
   assert.equal(fs.readFileSync(path.join(sb.spool, 'incoming', name!), 'utf8'), '{"session_id":"slow"}');
 });
 
+test('a hook whose timer expired before its first read still spools a payload that was waiting', async (t) => {
+  const sb = sandbox(t);
+  // A 1 ms bound has always passed by the first turn of the event loop, as for a hook starved of
+  // CPU for longer than the real bound: the payload and EOF are already there and must be taken.
+  for (let i = 0; i < 5; i++) {
+    const r = await runHook(`{"session_id":"starved-${i}"}`, ['--spool', sb.spool], { CLAUDE_METRICS_HOOK_TIMEOUT_MS: '1' });
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr, '');
+  }
+  assert.equal(spoolFiles(sb, 'incoming').length, 5);
+});
+
 test('an oversized payload is capped at 8 MiB + 1 byte and flagged', async (t) => {
   const sb = sandbox(t);
   const big = Buffer.alloc(9 * 1024 * 1024, 0x20);

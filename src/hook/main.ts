@@ -63,7 +63,10 @@ function readStdin(done: (bytes: Buffer, timedOut: boolean) => void): void {
     clearTimeout(timer);
     done(Buffer.concat(chunks, total).subarray(0, STDIN_CAP_BYTES), timedOut);
   };
-  const timer = setTimeout(() => finish(true), STDIN_TIMEOUT_MS);
+  // When the timer fires, let one more poll phase run before giving up: a hook starved of CPU
+  // may find its timer expired at its first loop turn while the whole payload (and EOF) already
+  // waits on stdin; timers run before I/O in each turn of the event loop.
+  const timer = setTimeout(() => setImmediate(() => finish(true)), STDIN_TIMEOUT_MS);
   const stdin = process.stdin;
   stdin.on('data', (chunk: Buffer) => {
     chunks.push(chunk);
