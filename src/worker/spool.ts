@@ -3,7 +3,7 @@
 // recovery and sweep. The directory is the truth; nothing here touches the database.
 import fs from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileFully } from '../shared/spool-write.js';
 import { PAYLOAD_FILE_RE, type SpoolDirs, TEMP_FILE_RE, spoolDirs } from '../shared/spool-layout.js';
 
 export const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
@@ -125,10 +125,7 @@ export interface DeadLetterReason {
 export function deadLetter(dirs: SpoolDirs, name: string, why: DeadLetterReason): void {
   const id = name.slice(0, -'.json'.length);
   const error = { ...why, id, dead_lettered_at: new Date().toISOString() };
-  writeFileAtomic.sync(path.join(dirs.dead, `${id}.error.json`), `${JSON.stringify(error, null, 2)}\n`, {
-    mode: 0o600,
-    fsync: true,
-  });
+  writeFileFully(path.join(dirs.dead, `${id}.error.json`), `${JSON.stringify(error, null, 2)}\n`);
   try {
     fs.renameSync(path.join(dirs.processing, name), path.join(dirs.dead, name));
   } catch (err) {
