@@ -25,25 +25,24 @@ export function writePayload(root: string, bytes: Buffer | string, options: { sy
 }
 
 /**
- * write-file-atomic (temp file, fsync, rename, mode 0600), refusing to leave a short file: its
- * single write(2) may write only part of the bytes on a nearly full disk and still succeed. So we
- * check for room first, and afterwards that the whole file landed; a short one is removed (unless a
- * worker already took it, which then dead-letters it as not JSON) and reported as ENOSPC.
+ * write-file-atomic (temp file, fsync, rename, mode 0600) that cannot leave a short file: its
+ * single write(2) may write only part of the bytes on a nearly full disk and still succeed. So as
+ * soon as it has created its temp file we write the bytes into it ourselves, looping until all
+ * are written (ENOSPC if they cannot be); its own write then only overwrites blocks already
+ * allocated. On failure write-file-atomic removes its temp file and rethrows.
  */
 export function writeFileFully(file: string, bytes: Buffer | string): void {
-  const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
-  const room = fs.statfsSync(path.dirname(file));
-  if (room.bavail * room.bsize < size + room.bsize) throw noSpace(file, size);
-  writeFileAtomic.sync(file, bytes, { mode: 0o600, fsync: true });
-  const written = fs.statSync(file, { throwIfNoEntry: false });
-  if (written && written.size !== size) {
-    fs.rmSync(file, { force: true });
-    throw noSpace(file, size);
-  }
+  const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+  writeFileAtomic.sync(file, data, { mode: 0o600, fsync: true, tmpfileCreated: (tmp: string) => writeAll(tmp, data) });
 }
 
-function noSpace(file: string, size: number): NodeJS.ErrnoException {
-  return Object.assign(new Error(`ENOSPC: no space left on device for ${size} bytes in ${path.dirname(file)}`), { code: 'ENOSPC' });
+function writeAll(tmp: string, data: Buffer): void {
+  const fd = fs.openSync(tmp, 'r+');
+  try {
+    for (let offset = 0; offset < data.length; ) offset += fs.writeSync(fd, data, offset, data.length - offset, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** fsyncs incoming/: write-file-atomic syncs the file but not the folder entry its rename made. */
