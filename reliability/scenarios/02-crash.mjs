@@ -1,8 +1,10 @@
 // Crash: SIGKILL the worker at random moments of a large drain while new payloads keep arriving,
 // restart it each time, then drain once more: every payload applied exactly once, spool empty.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import * as lib from '../lib.mjs';
+import { pool, sleep } from '../lib-load.mjs';
 
 export const name = 'crash';
 export const title = 'worker SIGKILLed mid-drain';
@@ -115,5 +117,101 @@ export async function run(ctx) {
     `while ${ratePerSec} payloads/s kept arriving; then one final drain. Spool after: incoming ${left.incoming}, processing ${left.processing}, dead ${left.dead}; ` +
     `integrity_check ${integrity}` +
     (problems.length ? `. PROBLEMS: ${problems.join(' | ')}` : '');
-  return [{ system: 'claude-metrics', sent: sent.length, applied, deadLettered: 0, lost, duplicated, seconds: (Date.now() - t0) / 1000, notes }];
+  const out = [{ system: 'claude-metrics', sent: sent.length, applied, deadLettered: 0, lost, duplicated, seconds: (Date.now() - t0) / 1000, notes }];
+  try {
+    out.push(await baseline(ctx));
+  } catch (err) {
+    out.push({ system: 'baseline', sent: 0, applied: 0, deadLettered: 0, lost: NaN, duplicated: NaN, seconds: 0, notes: `ERROR: ${err.stack ?? err}` });
+  }
+  return out;
+}
+
+/** The baseline's detached writers for `dbPath`: [{ pid, dataFile }]. */
+function baselineWriters(dbPath) {
+  const out = [];
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const b = argv.indexOf('--background');
+      if (b >= 0 && argv.includes(dbPath)) out.push({ pid: Number(pid), dataFile: argv[b + 1] });
+    } catch {
+      // gone already
+    }
+  }
+  return out;
+}
+
+function costEnd(sessionId) {
+  return JSON.stringify({
+    session_id: sessionId,
+    transcript_path: `/nonexistent/${sessionId}.jsonl`,
+    cwd: '/tmp',
+    hook_event_name: 'SessionEnd',
+    reason: 'exit',
+    cost: { total_cost_usd: 0.0123, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 10, total_lines_removed: 2 },
+  });
+}
+
+// Baseline: no worker to kill, but each payload's detached Python writer can be: SIGKILL a random
+// half of them right after the hook returns (the writer has just been spawned).
+async function baseline(ctx) {
+  const t0 = Date.now();
+  const db = path.join(ctx.tmp, 'baseline.db');
+  const n = ctx.short ? 60 : 300;
+  const budgetMs = ctx.short ? 10_000 : 40_000;
+  const stored = (like) => lib.readDb(db, (d) => d.prepare('SELECT count(*) AS c FROM sessions WHERE session_id LIKE ?').get(like).c, 0);
+  await lib.runBaseline(costEnd('crash-bl-init'), db);
+  if (!(await lib.waitUntil(() => stored('crash-bl-init') === 1, 5000, 50))) throw new Error('the baseline hook did not create its database');
+  const seen = new Set();
+  let chosen = 0;
+  let killed = 0;
+  const leftovers = [];
+  const sweep = () => {
+    for (const { pid, dataFile } of baselineWriters(db)) {
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      if (Math.random() >= 0.5) continue;
+      chosen++;
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed++;
+        if (dataFile) leftovers.push(dataFile);
+      } catch {
+        // finished before the kill
+      }
+    }
+  };
+  const deadline = t0 + budgetMs - 4000;
+  let sent = 0;
+  await pool(n, 10, async () => {
+    if (Date.now() > deadline) return;
+    sent++;
+    await lib.runBaseline(costEnd(`crash-bl-${sent}-${Math.random().toString(16).slice(2, 8)}`), db);
+    sweep();
+  });
+  sweep();
+  await lib.waitUntil(() => baselineWriters(db).length === 0, Math.max(1000, t0 + budgetMs - Date.now()), 50);
+  const stragglers = baselineWriters(db);
+  for (const { pid } of stragglers) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  await sleep(100);
+  const appliedNow = stored('crash-bl-%') - 1; // minus the init row
+  // Killed before they unlinked their temp file: the payload is left in the temp dir, never stored.
+  const orphaned = leftovers.filter((f) => fs.existsSync(f));
+  for (const f of orphaned) fs.rmSync(f, { force: true });
+  const integrity = lib.readDb(db, (d) => d.pragma('integrity_check', { simple: true }), 'no db');
+  return {
+    system: 'baseline',
+    sent,
+    applied: appliedNow,
+    deadLettered: 0,
+    lost: sent - appliedNow,
+    duplicated: 0,
+    seconds: (Date.now() - t0) / 1000,
+    notes:
+      `real faults: ${sent} SessionEnd payloads with a cost object through the Python hook (≤ 10 at once); right after each hook returned, a random half of the new detached writers ` +
+      `(found in /proc by '--background' and the DB path) was sent SIGKILL: ${killed} killed (${chosen - killed} finished first); ` +
+      `${orphaned.length} killed before reading their temp file (left orphaned in the temp dir, removed here); nothing re-sends them: ` +
+      `no spool, no retry; ${stragglers.length} writers still running at the time limit (killed); integrity_check ${integrity}`,
+  };
 }

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as lib from '../lib.mjs';
+import { pool } from '../lib-load.mjs';
 
 export const name = 'disk-full';
 export const title = 'disk full (tmpfs filled to ENOSPC)';
@@ -359,14 +360,89 @@ async function workerSpoolFull(ctx) {
   }
 }
 
+// --- baseline helpers: its detached writers are `python3 … --background <tmp> --db-path <db>`.
+function baselineWriters(dbPath) {
+  const out = [];
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('--background') && argv.includes(dbPath)) out.push(Number(pid));
+    } catch {
+      // gone already
+    }
+  }
+  return out;
+}
+
+function costEnd(sessionId) {
+  return JSON.stringify({
+    session_id: sessionId,
+    transcript_path: `/nonexistent/${sessionId}.jsonl`,
+    cwd: '/tmp',
+    hook_event_name: 'SessionEnd',
+    reason: 'exit',
+    cost: { total_cost_usd: 0.0123, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 10, total_lines_removed: 2 },
+  });
+}
+
+// (a) for the baseline: its database on the same kind of tmpfs, the same filler; it cannot retry.
+async function baselineDatabaseFull(ctx) {
+  const t0 = Date.now();
+  const brow = (sent, applied, lost, notes) => ({ system: 'baseline', sent, applied, deadLettered: 0, lost, duplicated: 0, seconds: (Date.now() - t0) / 1000, notes });
+  const fsDir = path.join(ctx.tmp, 'dbfs-bl');
+  const mountError = mountTmpfs(fsDir, '8m');
+  if (mountError) return brow(0, 0, 0, `(a) database full: could not run here: ${mountError}`);
+  const db = path.join(fsDir, 'baseline.db');
+  const n = ctx.short ? 100 : 300;
+  const holdMs = ctx.short ? 2500 : 8000;
+  const stored = () => lib.readDb(db, (d) => d.prepare("SELECT count(*) AS c FROM sessions WHERE session_id LIKE 'full-bl-%'").get().c, 0);
+  const settle = (ms) => lib.waitUntil(() => baselineWriters(db).length === 0, ms, 50);
+  try {
+    // Create its database first (as ours is warmed), then fill the filesystem.
+    await lib.runBaseline(costEnd('full-init'), db);
+    const created = await lib.waitUntil(() => lib.readDb(db, (d) => d.prepare("SELECT count(*) AS c FROM sessions WHERE session_id = 'full-init'").get().c, 0) === 1, 20_000, 50);
+    if (!created) throw new Error('the baseline hook did not create its database');
+    const filled = fill(path.join(fsDir, 'filler'));
+    const freeAfterFill = freeBytes(fsDir);
+    const codes = await pool(n, 50, (i) => lib.runBaseline(costEnd(`full-bl-${i}`), db).then((r) => r.code));
+    const quiet = await settle(holdMs + 10_000);
+    const duringFull = stored();
+    fs.rmSync(path.join(fsDir, 'filler'));
+    await sleep(ctx.short ? 2000 : 4000);
+    await settle(10_000);
+    const applied = stored();
+    const integrity = lib.readDb(db, (d) => d.pragma('integrity_check', { simple: true }), 'no db');
+    const nonzero = codes.filter((c) => c !== 0).length;
+    return brow(
+      n,
+      applied,
+      n - applied,
+      `(a) database full, real: the baseline's DB on its own 8 MiB tmpfs filled to ENOSPC the same way (${(filled / 1024).toFixed(0)} KiB filler, ${freeAfterFill} B left); ` +
+        `${n} SessionEnd payloads with a cost object and distinct session ids through the Python hook (≤ 50 at once; ${nonzero} hook exits ≠ 0, it printed {} regardless); ` +
+        `${duringFull} stored while full${quiet ? ', all detached writers had exited' : ', SOME WRITERS STILL RUNNING'}; filler deleted, waited, then ${applied} stored: ` +
+        `each writer hit SQLITE_FULL once, swallowed it and exited (no retry, no dead letter, nothing logged); integrity_check ${integrity}`,
+    );
+  } finally {
+    for (const pid of baselineWriters(db)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (!unmount(fsDir)) ctx.log(`WARNING: could not unmount ${fsDir}`);
+  }
+}
+
 export async function run(ctx) {
   const rows = [];
-  for (const part of [databaseFull, hookSpoolFull, workerSpoolFull]) {
+  for (const part of [databaseFull, baselineDatabaseFull, hookSpoolFull, workerSpoolFull]) {
     const t0 = Date.now();
     try {
       rows.push(await part(ctx));
     } catch (err) {
-      rows.push(row(0, 0, 0, NaN, NaN, t0, `${part.name}: ERROR: ${err.stack ?? err}`));
+      rows.push({ ...row(0, 0, 0, NaN, NaN, t0, `${part.name}: ERROR: ${err.stack ?? err}`), system: part === baselineDatabaseFull ? 'baseline' : 'claude-metrics' });
     }
   }
   return rows;

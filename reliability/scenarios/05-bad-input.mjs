@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { FIXTURES, files, ledger, payloadId, spoolBytes, startWorker, tally, waitUntil } from '../lib.mjs';
+import { FIXTURES, files, ledger, payloadId, readDb, runBaseline, spoolBytes, startWorker, tally, waitUntil } from '../lib.mjs';
+import { pool } from '../lib-load.mjs';
 import { deadLetterOf, drainBounded, expectedValid, leftInSpool, sample } from '../lib-input.mjs';
 
 export const name = 'bad-input';
@@ -279,5 +280,66 @@ export async function run(ctx) {
   if (goneWrong.length) notes.push(`vanishing files mishandled: ${sample(goneWrong, 3)}`);
   if (outsideApplied) notes.push('BUG: the symlink target outside the spool was applied');
   notes.push(`vanishing files: ${vanishedApplied}/70 applied before they vanished, none dead-lettered or left behind${goneWrong.length ? ' (see above)' : ''}`);
-  return [{ system: 'claude-metrics', sent: items.size, applied: t.applied, deadLettered: deadOk, lost: t.lost, duplicated: t.duplicated, seconds: (Date.now() - t0) / 1000, notes: notes.join('; ') }];
+  const out = [{ system: 'claude-metrics', sent: items.size, applied: t.applied, deadLettered: deadOk, lost: t.lost, duplicated: t.duplicated, seconds: (Date.now() - t0) / 1000, notes: notes.join('; ') }];
+  try {
+    out.push(await baseline(ctx, kinds));
+  } catch (err) {
+    out.push({ system: 'baseline', sent: 0, applied: 0, deadLettered: 0, lost: NaN, duplicated: NaN, seconds: 0, notes: `ERROR: ${err.stack ?? err}` });
+  }
+  return out;
+}
+
+function baselineWriters(dbPath) {
+  const found = [];
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('--background') && argv.includes(dbPath)) found.push(Number(pid));
+    } catch {
+      // gone already
+    }
+  }
+  return found;
+}
+
+// Baseline: the byte-level broken kinds (it reads stdin, so no file kinds) with 300 valid SessionEnd
+// payloads (cost object, distinct session ids) interleaved, each through the Python hook, ≤ 50 at once.
+async function baseline(ctx, kinds) {
+  const t0 = Date.now();
+  const db = path.join(ctx.tmp, 'baseline.db');
+  const nValid = 300;
+  const valid = (i) => Buffer.from(JSON.stringify({
+    session_id: `bad-bl-valid-${i}`, transcript_path: `/nonexistent/bad-bl-valid-${i}.jsonl`, cwd: '/tmp', hook_event_name: 'SessionEnd', reason: 'exit',
+    cost: { total_cost_usd: 0.0123, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 10, total_lines_removed: 2 },
+  }));
+  const broken = kinds.filter(([, bytes]) => !expectedValid(bytes));
+  const seq = [];
+  const every = Math.max(1, Math.floor(nValid / Math.max(1, broken.length)));
+  let b = 0;
+  for (let i = 0; i < nValid; i++) {
+    seq.push(valid(i));
+    if (i % every === every - 1 && b < broken.length) seq.push(broken[b++][1]);
+  }
+  while (b < broken.length) seq.push(broken[b++][1]);
+  const codes = await pool(seq.length, 50, (i) => runBaseline(seq[i], db).then((r) => r.code));
+  await waitUntil(() => baselineWriters(db).length === 0, 30_000, 50);
+  for (const pid of baselineWriters(db)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  const rows = readDb(db, (d) => d.prepare('SELECT session_id FROM sessions').all().map((r) => r.session_id), []);
+  const applied = rows.filter((sid) => /^bad-bl-valid-\d+$/.test(sid)).length;
+  const other = rows.length - applied;
+  return {
+    system: 'baseline',
+    sent: seq.length,
+    applied,
+    deadLettered: 0,
+    lost: nValid - applied,
+    duplicated: 0,
+    seconds: (Date.now() - t0) / 1000,
+    notes:
+      `${broken.length} broken byte kinds (the same corpus, judged broken by the same rules; file kinds do not apply: it reads stdin) interleaved with ${nValid} valid SessionEnd payloads ` +
+      `(cost object, distinct session ids), each through the Python hook, ≤ 50 at once; hook exits ≠ 0: ${codes.filter((c) => c !== 0).length}. ` +
+      `${applied}/${nValid} valid stored. The baseline has no dead letters: broken payloads vanish silently (every exception swallowed, nothing logged or kept); ` +
+      `${other} rows came from broken payloads it accepted anyway (e.g. non-string session_id)`,
+  };
 }
