@@ -122,3 +122,33 @@ export function tally(sentIds, ledgerRows) {
   const duplicated = [...seen.values()].filter((n) => n > 1).length;
   return { applied, lost, duplicated };
 }
+
+/** The baseline's detached writers for `dbPath` (`python3 … --background <tmp> --db-path <db>`): [{ pid, dataFile }]. */
+export function baselineWriters(dbPath) {
+  const out = [];
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let argv;
+    try {
+      argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch (err) {
+      if (err.code === 'ENOENT' || err.code === 'ESRCH') continue; // exited while we looked
+      throw err;
+    }
+    const b = argv.indexOf('--background');
+    if (b >= 0 && argv.includes(dbPath)) out.push({ pid: Number(pid), dataFile: argv[b + 1] });
+  }
+  return out;
+}
+
+/** A SessionEnd payload in the older format the baseline reads (with its `cost` object). */
+export function legacySessionEnd(sessionId) {
+  return JSON.stringify({
+    session_id: sessionId,
+    transcript_path: `/nonexistent/${sessionId}.jsonl`,
+    cwd: '/tmp',
+    hook_event_name: 'SessionEnd',
+    reason: 'exit',
+    cost: { total_cost_usd: 0.0123, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 10, total_lines_removed: 2 },
+  });
+}

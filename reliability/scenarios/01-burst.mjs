@@ -3,7 +3,7 @@
 // payloads, one per session id, each forking its own SQLite writer).
 import fs from 'node:fs';
 import path from 'node:path';
-import { ledger, readDb, runBaseline, runHook, startWorker, waitUntil, files } from '../lib.mjs';
+import { baselineWriters, ledger, readDb, runBaseline, runHook, startWorker, waitUntil, files } from '../lib.mjs';
 import { copyTranscript, cpuSeconds, fixtureSessions, pct, pool, problemLines, rssKiB, sleep, stopWorker } from '../lib-load.mjs';
 
 export const name = 'burst';
@@ -94,21 +94,6 @@ async function ours(ctx, sessions, perSession) {
   return { system: 'claude-metrics', sent, applied, deadLettered: 0, lost, duplicated, seconds, notes };
 }
 
-/** Background baseline writers still running for this database (they are detached from us). */
-function baselineWritersAlive(dbPath) {
-  let alive = 0;
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmd.includes('--background') && cmd.includes(dbPath)) alive++;
-    } catch {
-      // gone
-    }
-  }
-  return alive;
-}
-
 async function baseline(ctx, sent) {
   const db = path.join(ctx.tmp, 'baseline.db');
   const runTag = `${process.pid}${Date.now().toString(36)}`;
@@ -129,7 +114,7 @@ async function baseline(ctx, sent) {
   const hookMs = results.map((r) => r.ms);
   const hooksDone = (performance.now() - t0) / 1000;
   // The hook returns at once; its detached writers run on. Wait until none is left for this database.
-  const settled = await waitUntil(() => baselineWritersAlive(db) === 0, 180_000, 200);
+  const settled = await waitUntil(() => baselineWriters(db).length === 0, 180_000, 200);
   const seconds = (performance.now() - t0) / 1000;
   const stored = readDb(db, (d) => d.prepare('SELECT count(*) AS c FROM sessions').get().c, 0);
   const notes = [

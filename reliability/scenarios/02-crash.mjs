@@ -126,33 +126,6 @@ export async function run(ctx) {
   return out;
 }
 
-/** The baseline's detached writers for `dbPath`: [{ pid, dataFile }]. */
-function baselineWriters(dbPath) {
-  const out = [];
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const b = argv.indexOf('--background');
-      if (b >= 0 && argv.includes(dbPath)) out.push({ pid: Number(pid), dataFile: argv[b + 1] });
-    } catch {
-      // gone already
-    }
-  }
-  return out;
-}
-
-function costEnd(sessionId) {
-  return JSON.stringify({
-    session_id: sessionId,
-    transcript_path: `/nonexistent/${sessionId}.jsonl`,
-    cwd: '/tmp',
-    hook_event_name: 'SessionEnd',
-    reason: 'exit',
-    cost: { total_cost_usd: 0.0123, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 10, total_lines_removed: 2 },
-  });
-}
-
 // Baseline: no worker to kill, but each payload's detached Python writer can be: SIGKILL a random
 // half of them right after the hook returns (the writer has just been spawned).
 async function baseline(ctx) {
@@ -161,14 +134,14 @@ async function baseline(ctx) {
   const n = ctx.short ? 60 : 300;
   const budgetMs = ctx.short ? 10_000 : 40_000;
   const stored = (like) => lib.readDb(db, (d) => d.prepare('SELECT count(*) AS c FROM sessions WHERE session_id LIKE ?').get(like).c, 0);
-  await lib.runBaseline(costEnd('crash-bl-init'), db);
+  await lib.runBaseline(lib.legacySessionEnd('crash-bl-init'), db);
   if (!(await lib.waitUntil(() => stored('crash-bl-init') === 1, 5000, 50))) throw new Error('the baseline hook did not create its database');
   const seen = new Set();
   let chosen = 0;
   let killed = 0;
   const leftovers = [];
   const sweep = () => {
-    for (const { pid, dataFile } of baselineWriters(db)) {
+    for (const { pid, dataFile } of lib.baselineWriters(db)) {
       if (seen.has(pid)) continue;
       seen.add(pid);
       if (Math.random() >= 0.5) continue;
@@ -187,12 +160,12 @@ async function baseline(ctx) {
   await pool(n, 10, async () => {
     if (Date.now() > deadline) return;
     sent++;
-    await lib.runBaseline(costEnd(`crash-bl-${sent}-${Math.random().toString(16).slice(2, 8)}`), db);
+    await lib.runBaseline(lib.legacySessionEnd(`crash-bl-${sent}-${Math.random().toString(16).slice(2, 8)}`), db);
     sweep();
   });
   sweep();
-  await lib.waitUntil(() => baselineWriters(db).length === 0, Math.max(1000, t0 + budgetMs - Date.now()), 50);
-  const stragglers = baselineWriters(db);
+  await lib.waitUntil(() => lib.baselineWriters(db).length === 0, Math.max(1000, t0 + budgetMs - Date.now()), 50);
+  const stragglers = lib.baselineWriters(db);
   for (const { pid } of stragglers) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   await sleep(100);
   const appliedNow = stored('crash-bl-%') - 1; // minus the init row

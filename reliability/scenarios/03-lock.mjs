@@ -40,17 +40,6 @@ function holdLock(dbPath, holdMs) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function sessionEnd(sessionId) {
-  return JSON.stringify({
-    session_id: sessionId,
-    transcript_path: `/nonexistent/${sessionId}.jsonl`,
-    cwd: '/tmp',
-    hook_event_name: 'SessionEnd',
-    reason: 'exit',
-    cost: { total_cost_usd: 0.0123, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 10, total_lines_removed: 2 },
-  });
-}
-
 /**
  * Sends exactly `total` payloads, `send(i)`, at `perSec` from 1 s before the first lock until about
  * 1 s after the second release, while the lock is held twice for holdMs with gapMs between.
@@ -108,7 +97,7 @@ export async function run(ctx) {
       const { sends, windows } = await underLocks(db, holdMs, gapMs, perSec, total, (i) => {
         const sid = `lock-cm-${i}`;
         sids.push(sid);
-        return lib.runHook(sessionEnd(sid), ['--spool', spool]);
+        return lib.runHook(lib.legacySessionEnd(sid), ['--spool', spool]);
       });
       const releasedAt = windows.at(-1).releasedAt;
       const count = () => new Set(lib.ledger(db).map((r) => r.session_id).filter((s) => s.startsWith('lock-cm-'))).size;
@@ -162,14 +151,14 @@ export async function run(ctx) {
     const t0 = Date.now();
     const db = path.join(ctx.tmp, 'baseline.db');
     const stored = (prefix) => lib.readDb(db, (d) => d.prepare('SELECT count(*) AS c FROM sessions WHERE session_id LIKE ?').get(`${prefix}%`).c, 0);
-    await lib.runBaseline(sessionEnd('lock-init'), db);
+    await lib.runBaseline(lib.legacySessionEnd('lock-init'), db);
     const created = await lib.waitUntil(() => stored('lock-init') === 1, 20_000, 50);
     if (!created) throw new Error('the baseline hook did not create its database');
     const sids = [];
     const { sends, windows } = await underLocks(db, holdMs, gapMs, perSec, total, (i) => {
       const sid = `lock-bl-${i}`;
       sids.push(sid);
-      return lib.runBaseline(sessionEnd(sid), db);
+      return lib.runBaseline(lib.legacySessionEnd(sid), db);
     });
     // Its detached writers may still be inside sqlite3's 5 s busy wait: give them time, then count.
     let last = -1;

@@ -361,31 +361,6 @@ async function workerSpoolFull(ctx) {
 }
 
 // --- baseline helpers: its detached writers are `python3 … --background <tmp> --db-path <db>`.
-function baselineWriters(dbPath) {
-  const out = [];
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv.includes('--background') && argv.includes(dbPath)) out.push(Number(pid));
-    } catch {
-      // gone already
-    }
-  }
-  return out;
-}
-
-function costEnd(sessionId) {
-  return JSON.stringify({
-    session_id: sessionId,
-    transcript_path: `/nonexistent/${sessionId}.jsonl`,
-    cwd: '/tmp',
-    hook_event_name: 'SessionEnd',
-    reason: 'exit',
-    cost: { total_cost_usd: 0.0123, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 10, total_lines_removed: 2 },
-  });
-}
-
 // (a) for the baseline: its database on the same kind of tmpfs, the same filler; it cannot retry.
 async function baselineDatabaseFull(ctx) {
   const t0 = Date.now();
@@ -397,15 +372,15 @@ async function baselineDatabaseFull(ctx) {
   const n = ctx.short ? 100 : 300;
   const holdMs = ctx.short ? 2500 : 8000;
   const stored = () => lib.readDb(db, (d) => d.prepare("SELECT count(*) AS c FROM sessions WHERE session_id LIKE 'full-bl-%'").get().c, 0);
-  const settle = (ms) => lib.waitUntil(() => baselineWriters(db).length === 0, ms, 50);
+  const settle = (ms) => lib.waitUntil(() => lib.baselineWriters(db).length === 0, ms, 50);
   try {
     // Create its database first (as ours is warmed), then fill the filesystem.
-    await lib.runBaseline(costEnd('full-init'), db);
+    await lib.runBaseline(lib.legacySessionEnd('full-init'), db);
     const created = await lib.waitUntil(() => lib.readDb(db, (d) => d.prepare("SELECT count(*) AS c FROM sessions WHERE session_id = 'full-init'").get().c, 0) === 1, 20_000, 50);
     if (!created) throw new Error('the baseline hook did not create its database');
     const filled = fill(path.join(fsDir, 'filler'));
     const freeAfterFill = freeBytes(fsDir);
-    const codes = await pool(n, 50, (i) => lib.runBaseline(costEnd(`full-bl-${i}`), db).then((r) => r.code));
+    const codes = await pool(n, 50, (i) => lib.runBaseline(lib.legacySessionEnd(`full-bl-${i}`), db).then((r) => r.code));
     const quiet = await settle(holdMs + 10_000);
     const duringFull = stored();
     fs.rmSync(path.join(fsDir, 'filler'));
@@ -424,7 +399,7 @@ async function baselineDatabaseFull(ctx) {
         `each writer hit SQLITE_FULL once, swallowed it and exited (no retry, no dead letter, nothing logged); integrity_check ${integrity}`,
     );
   } finally {
-    for (const pid of baselineWriters(db)) {
+    for (const { pid } of lib.baselineWriters(db)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

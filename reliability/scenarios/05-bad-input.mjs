@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { FIXTURES, files, ledger, payloadId, readDb, runBaseline, spoolBytes, startWorker, tally, waitUntil } from '../lib.mjs';
+import { FIXTURES, baselineWriters, files, ledger, legacySessionEnd, payloadId, readDb, runBaseline, spoolBytes, startWorker, tally, waitUntil } from '../lib.mjs';
 import { pool } from '../lib-load.mjs';
 import { deadLetterOf, drainBounded, expectedValid, leftInSpool, sample } from '../lib-input.mjs';
 
@@ -289,30 +289,13 @@ export async function run(ctx) {
   return out;
 }
 
-function baselineWriters(dbPath) {
-  const found = [];
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv.includes('--background') && argv.includes(dbPath)) found.push(Number(pid));
-    } catch {
-      // gone already
-    }
-  }
-  return found;
-}
-
 // Baseline: the byte-level broken kinds (it reads stdin, so no file kinds) with 300 valid SessionEnd
 // payloads (cost object, distinct session ids) interleaved, each through the Python hook, ≤ 50 at once.
 async function baseline(ctx, kinds) {
   const t0 = Date.now();
   const db = path.join(ctx.tmp, 'baseline.db');
   const nValid = 300;
-  const valid = (i) => Buffer.from(JSON.stringify({
-    session_id: `bad-bl-valid-${i}`, transcript_path: `/nonexistent/bad-bl-valid-${i}.jsonl`, cwd: '/tmp', hook_event_name: 'SessionEnd', reason: 'exit',
-    cost: { total_cost_usd: 0.0123, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 10, total_lines_removed: 2 },
-  }));
+  const valid = (i) => Buffer.from(legacySessionEnd(`bad-bl-valid-${i}`));
   const broken = kinds.filter(([, bytes]) => !expectedValid(bytes));
   const seq = [];
   const every = Math.max(1, Math.floor(nValid / Math.max(1, broken.length)));
@@ -324,7 +307,7 @@ async function baseline(ctx, kinds) {
   while (b < broken.length) seq.push(broken[b++][1]);
   const codes = await pool(seq.length, 50, (i) => runBaseline(seq[i], db).then((r) => r.code));
   await waitUntil(() => baselineWriters(db).length === 0, 30_000, 50);
-  for (const pid of baselineWriters(db)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const { pid } of baselineWriters(db)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   const rows = readDb(db, (d) => d.prepare('SELECT session_id FROM sessions').all().map((r) => r.session_id), []);
   const applied = rows.filter((sid) => /^bad-bl-valid-\d+$/.test(sid)).length;
   const other = rows.length - applied;
