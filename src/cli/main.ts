@@ -5,10 +5,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot, resolveDbPath, resolvePricesFile, resolveSpoolDir } from '../shared/config.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel, type Logger, createLogger } from '../shared/log.js';
-import { Worker, type WorkerOptions } from '../worker/worker.js';
+import { Worker, WorkerAlreadyRunningError, type WorkerOptions } from '../worker/worker.js';
 import { defaultClaudeDir, findSessions, spoolImports } from './import.js';
 
 const EXIT_USAGE = 2;
+/** A watching worker already holds the spool. */
+const EXIT_ALREADY_RUNNING = 3;
 
 class UsageError extends Error {}
 
@@ -65,8 +67,13 @@ deletes each file after its transaction commits (or moves it to dead/ with the r
                          (default: $CLAUDE_METRICS_PRICES, else ~/.claude/claude_metrics_prices.json if present)
   --help, -h             show this help
 
+Only one watching worker runs per spool (a lock in <spool>/worker.lock, held until it exits);
+a --drain may run beside it. A drain on a terminal shows progress on stderr (and logs only
+warnings unless --log-level says otherwise); piped, it prints the summary line only.
+
 Exit codes: 0 done (or stopped by a signal), 1 fatal error (e.g. the database cannot be
-opened or written for a reason other than being busy or full), 2 usage error.
+opened or written for a reason other than being busy or full), 2 usage error, 3 another
+worker is already watching this spool.
 `;
 
 function version(): string {
@@ -101,7 +108,10 @@ async function workerCommand(argv: string[]): Promise<number> {
     process.stdout.write(WORKER_HELP);
     return 0;
   }
-  const level = (values['log-level'] ?? 'info') as LogLevel;
+  const drain = values.drain ?? false;
+  // A drain on a terminal shows a progress line instead of the info lines (asked-for levels win).
+  const progress = drain && process.stderr.isTTY === true;
+  const level = (values['log-level'] ?? (progress ? 'warn' : 'info')) as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const format = (values['log-format'] ?? 'text') as LogFormat;
   if (format !== 'text' && format !== 'json') throw new UsageError('--log-format must be text or json');
@@ -110,25 +120,37 @@ async function workerCommand(argv: string[]): Promise<number> {
     {
       spoolDir: resolveSpoolDir(values.spool),
       dbPath: resolveDbPath(values.db),
-      drain: values.drain ?? false,
+      drain,
       logger,
       batchSize: positiveInt(values['batch-size'], '--batch-size'),
       rescanMs: positiveInt(values['rescan-ms'], '--rescan-ms'),
       pricesFile: resolvePricesFile(values.prices),
     },
     logger,
+    progress,
   );
 }
 
 /** Runs a worker until drained or stopped by a signal; prints the drain summary line. */
-async function runWorker(options: WorkerOptions, logger: Logger): Promise<number> {
-  const worker = new Worker(options);
+async function runWorker(options: WorkerOptions, logger: Logger, progress = false): Promise<number> {
+  let shown = false;
+  const worker = new Worker({
+    ...options,
+    onBatch: progress
+      ? (s, queued) => {
+          process.stderr.write(`\rdraining: ${s.applied} applied, ${s.deadLettered} dead-lettered, ${queued} queued   `);
+          shown = true;
+        }
+      : undefined,
+  });
   const onSignal = (signal: NodeJS.Signals): void => worker.stop(signal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const started = performance.now();
   try {
-    const s = await worker.run();
+    const s = await worker.run().finally(() => {
+      if (shown) process.stderr.write('\n');
+    });
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     if (options.drain) {
       process.stdout.write(
@@ -139,6 +161,10 @@ async function runWorker(options: WorkerOptions, logger: Logger): Promise<number
     }
     return 0;
   } catch (err) {
+    if (err instanceof WorkerAlreadyRunningError) {
+      logger.error(`${err.message}; not starting a second one`, { spool: options.spoolDir, pid: err.holder.pid });
+      return EXIT_ALREADY_RUNNING;
+    }
     logger.error('worker failed', { error: (err as Error).message });
     return 1;
   } finally {
@@ -192,7 +218,7 @@ async function importCommand(argv: string[]): Promise<number> {
   }
   if (!values.drain) return 0;
   const logger = createLogger('warn', 'text');
-  return runWorker({ spoolDir, dbPath: resolveDbPath(values.db), drain: true, logger, pricesFile: resolvePricesFile(undefined) }, logger);
+  return runWorker({ spoolDir, dbPath: resolveDbPath(values.db), drain: true, logger, pricesFile: resolvePricesFile(undefined) }, logger, tty);
 }
 
 export async function main(argv: string[]): Promise<number> {

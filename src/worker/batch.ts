@@ -33,6 +33,8 @@ export interface BatchResult {
   applied: number;
   duplicates: number;
   deadLettered: number;
+  /** Each payload moved to dead/ and why (for the log; the reason is also in its .error.json). */
+  deadLetters: Array<{ name: string; reason: string }>;
   /** Names tried and put back for a later batch (an unexpected error short of the limit). */
   retryLater: string[];
   /** Claimed names, for the caller's bookkeeping. */
@@ -74,7 +76,7 @@ export function prepareSavepoints(db: Db): BatchContext['savepoint'] {
  */
 export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchResult {
   const { db, dirs } = ctx;
-  const result: BatchResult = { toAcknowledge: [], applied: 0, duplicates: 0, deadLettered: 0, retryLater: [], claimed: 0, figureErrors: [] };
+  const result: BatchResult = { toAcknowledge: [], applied: 0, duplicates: 0, deadLettered: 0, deadLetters: [], retryLater: [], claimed: 0, figureErrors: [] };
   const claimed: string[] = [];
   const dead: Array<[string, DeadLetterReason]> = [];
   /** Sessions whose figures this batch must recompute (once each, after its payloads): id → transcript. */
@@ -137,6 +139,7 @@ export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchRe
   for (const [name, why] of dead) {
     try {
       deadLetter(dirs, name, why);
+      result.deadLetters.push({ name, reason: why.reason });
     } catch (err) {
       firstError ??= err;
       unclaimPayload(dirs, name);

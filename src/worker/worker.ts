@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import type { FSWatcher } from 'chokidar';
 import PQueue from 'p-queue';
 import type { Logger } from '../shared/log.js';
+import { type HeldLock, type LockState, acquireWorkerLock, probeWorkerLock } from '../shared/worker-lock.js';
 import { PAYLOAD_FILE_RE, type SpoolDirs } from '../shared/spool-layout.js';
 import { prepareApplyStatements } from './apply.js';
 import { DEFAULT_PRICES, mergePriceOverrides, priceResolver } from './pricing.js';
@@ -22,6 +23,8 @@ export interface WorkerOptions {
   rescanMs?: number;
   /** A JSON file of price overrides (see pricing.ts); null for the built-in table only. */
   pricesFile?: string | null;
+  /** Called after each batch with the running totals and how many payloads are still queued. */
+  onBatch?: (summary: Readonly<WorkerSummary>, queued: number) => void;
 }
 
 export interface WorkerSummary {
@@ -38,6 +41,17 @@ const MAX_UNEXPECTED_BATCH_FAILURES = 10;
 
 export class FatalWorkerError extends Error {}
 
+/** A watching worker already holds this spool's lock: this one must not start. */
+export class WorkerAlreadyRunningError extends Error {
+  constructor(readonly holder: LockState) {
+    super(`another worker is already watching this spool${holder.pid ? ` (pid ${holder.pid}${holder.since ? `, since ${holder.since}` : ''})` : ''}`);
+  }
+}
+
+/** How long a starting watcher keeps asking for the lock (a `status` probe holds it for an instant). */
+const LOCK_ATTEMPTS = 5;
+const LOCK_RETRY_MS = 100;
+
 export class Worker {
   readonly summary: WorkerSummary = { applied: 0, duplicates: 0, deadLettered: 0, retried: 0, recovered: 0 };
   private readonly dirs: SpoolDirs;
@@ -49,6 +63,7 @@ export class Worker {
   /** Deletes of committed payloads still under way (awaited before drain ends or close). */
   private readonly acknowledging = new Set<Promise<void>>();
   private db: Db | undefined;
+  private lock: HeldLock | undefined;
   private ctx: BatchContext | undefined;
   private watcher: FSWatcher | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
@@ -72,26 +87,36 @@ export class Worker {
 
   /** Runs until drained (--drain) or stopped; rejects on a fatal error. */
   async run(): Promise<WorkerSummary> {
-    this.summary.recovered = recoverProcessing(this.dirs);
+    if (!this.opts.drain) await this.takeLock();
+    try {
+      return await this.runLocked();
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async runLocked(): Promise<WorkerSummary> {
+    // processing/ holds what a dead worker had claimed; a drain beside a live watcher leaves the
+    // watcher's claims alone.
+    const watcher = this.opts.drain ? probeWorkerLock(this.dirs.root) : undefined;
+    if (!watcher?.running) this.summary.recovered = recoverProcessing(this.dirs);
     const swept = sweepStaleTemps(this.dirs, TEMP_MAX_AGE_MS);
     this.log.info('worker starting', {
       mode: this.opts.drain ? 'drain' : 'watch',
+      pid: process.pid,
       spool: this.dirs.root,
       db: this.opts.dbPath,
       recovered: this.summary.recovered,
       stale_temps_removed: swept,
+      ...(watcher?.running ? { watcher_pid: watcher.pid } : {}),
     });
     const priceFor = this.loadPrices();
     await this.openDatabaseWithRetry(priceFor);
-    if (this.stopping) return this.close();
+    if (this.stopping) return this.summary;
     if (!this.opts.drain) await this.startWatching();
     const waiting = this.rescan(); // the directory, in name order, before any watcher event is trusted
     this.log.info('worker ready', { mode: this.opts.drain ? 'drain' : 'watch', waiting });
-    try {
-      await this.finished;
-    } finally {
-      await this.close();
-    }
+    await this.finished;
     return this.summary;
   }
 
@@ -101,6 +126,18 @@ export class Worker {
     this.stopping = true;
     this.log.info('worker stopping', { signal, pending: this.pending.size });
     this.finish();
+  }
+
+  private async takeLock(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const result = acquireWorkerLock(this.dirs.root);
+      if ('held' in result) {
+        this.lock = result.held;
+        return;
+      }
+      if (attempt >= LOCK_ATTEMPTS) throw new WorkerAlreadyRunningError(result.holder);
+      await new Promise((r) => setTimeout(r, LOCK_RETRY_MS));
+    }
   }
 
   private loadPrices(): ReturnType<typeof priceResolver> {
@@ -220,10 +257,11 @@ export class Worker {
       this.summary.deadLettered += result.deadLettered;
       retryLater = result.retryLater;
       for (const f of result.figureErrors) this.log.error('could not compute session figures', { session_id: f.sessionId, error: f.error });
-      if (result.deadLettered > 0) this.log.warn('dead-lettered', { count: result.deadLettered, dead: this.dirs.dead });
+      for (const d of result.deadLetters) this.log.warn('dead-lettered', { id: d.name.slice(0, -'.json'.length), reason: d.reason, dead: this.dirs.dead });
       if (result.claimed > 0) {
         const t = this.ctx.statements.figures.stats;
-        this.log.debug('batch applied', {
+        // One line per batch (a watching worker's batch is usually one event; a drain's, up to --batch-size).
+        this.log.info('batch applied', {
           ms: Number(batchMs.toFixed(3)),
           applied: result.applied,
           duplicates: result.duplicates,
@@ -233,6 +271,7 @@ export class Worker {
           transcript_files_skipped_total: t.filesSkipped,
         });
       }
+      this.opts.onBatch?.(this.summary, this.pending.size);
       if (result.deadLetterError !== undefined) throw result.deadLetterError;
       this.failures = 0;
       this.unexpectedBatchFailures = 0;
@@ -306,6 +345,8 @@ export class Worker {
     await Promise.all(this.acknowledging);
     this.db?.close();
     this.db = undefined;
+    this.lock?.release();
+    this.lock = undefined;
     return this.summary;
   }
 }
