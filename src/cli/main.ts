@@ -7,12 +7,12 @@ import { packageRoot, resolveDbPath, resolvePricesFile, resolveSpoolDir } from '
 import { LOG_LEVELS, type LogFormat, type LogLevel, type Logger, createLogger } from '../shared/log.js';
 import { Worker, WorkerAlreadyRunningError, type WorkerOptions } from '../worker/worker.js';
 import { defaultClaudeDir, findSessions, spoolImports } from './import.js';
+import { installCommand, uninstallCommand } from './install.js';
+import { EXIT_USAGE, UsageError } from './usage.js';
 
-const EXIT_USAGE = 2;
 /** A watching worker already holds the spool. */
 const EXIT_ALREADY_RUNNING = 3;
 
-class UsageError extends Error {}
 
 const MAIN_HELP = `Usage: claude-metrics <command> [options]
 
@@ -22,6 +22,8 @@ event; the worker applies the spool to the database.
 Commands:
   worker            apply spooled payloads to the database (watches; --drain: once, then exit)
   import            backfill the sessions Claude Code still keeps (~/.claude/projects)
+  install           register the hook in Claude Code's settings (--service: run the worker as a service)
+  uninstall         remove what install added
 
 Options:
   --help, -h        show help (also: claude-metrics <command> --help)
@@ -229,6 +231,10 @@ export async function main(argv: string[]): Promise<number> {
         return await workerCommand(rest);
       case 'import':
         return await importCommand(rest);
+      case 'install':
+        return await installCommand(rest);
+      case 'uninstall':
+        return await uninstallCommand(rest);
       case '--version':
       case '-V':
         process.stdout.write(`${version()}\n`);

@@ -1,0 +1,5 @@
+// Usage errors: a command throws UsageError for arguments it cannot take; main.ts prints the
+// message with a pointer to --help and exits 2.
+export const EXIT_USAGE = 2;
+
+export class UsageError extends Error {}
