@@ -1,8 +1,8 @@
 // End to end with the real client: the Claude Code binary from the npm registry
 // (@anthropic-ai/claude-code, pinned), driven with `claude -p` against a loopback stand-in for the
-// Messages API (test/support/messages-api.ts), in a temporary HOME whose settings.json runs the
-// project's hook for SessionStart, Stop, SubagentStop and SessionEnd, with a worker watching the
-// spool. The sessions make git commits with Bash (one from a response holding two parallel tool
+// Messages API (test/support/messages-api.ts), in a temporary HOME where `claude-metrics install`
+// registered the project's hook for SessionStart, Stop, SubagentStop and SessionEnd (beside
+// another tool's hook), with a worker watching the spool. The sessions make git commits with Bash (one from a response holding two parallel tool
 // calls), Write and Edit files, run a subagent, and resume a session under another model. The
 // database must then hold the figures computed here, independently of src/, from the transcripts
 // the client wrote, and those must equal what the stand-in handed out.
@@ -312,18 +312,21 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
      });`,
   );
   const q = (s: string) => JSON.stringify(s);
-  const hookGroup = [
-    {
-      hooks: [
-        { type: 'command', command: `${q(process.execPath)} ${q(HOOK)} --spool ${q(spool)}`, timeout: 10 },
-        { type: 'command', command: `${q(process.execPath)} ${q(recorder)} ${q(fired)}`, timeout: 10 },
-      ],
-    },
-  ];
-  fs.writeFileSync(
-    path.join(home, '.claude', 'settings.json'),
-    JSON.stringify({ hooks: { SessionStart: hookGroup, Stop: hookGroup, SubagentStop: hookGroup, SessionEnd: hookGroup } }, null, 2),
-  );
+  // Another tool's hook on every event (a second SessionEnd hook among them) and another key are
+  // already there; `claude-metrics install` then adds ours, from another folder, with the HOME
+  // the client uses, as a user would.
+  const recorderGroup = [{ hooks: [{ type: 'command', command: `${q(process.execPath)} ${q(recorder)} ${q(fired)}`, timeout: 10 }] }];
+  const settingsFile = path.join(home, '.claude', 'settings.json');
+  const before = { theme: 'dark', hooks: { SessionStart: recorderGroup, Stop: recorderGroup, SubagentStop: recorderGroup, SessionEnd: recorderGroup } };
+  fs.writeFileSync(settingsFile, JSON.stringify(before, null, 2));
+  const installed = spawnSync(process.execPath, [CLI, 'install', '--spool', spool], { cwd: dir, env: baseEnv, encoding: 'utf8' });
+  assert.equal(installed.status, 0, `claude-metrics install: ${installed.stderr}`);
+  const after = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+  assert.equal(after.theme, 'dark');
+  for (const event of ['SessionStart', 'Stop', 'SubagentStop', 'SessionEnd']) {
+    const commands = after.hooks[event].flatMap((g: { hooks: Array<{ command: string }> }) => g.hooks.map((h) => h.command));
+    assert.deepEqual(commands, [recorderGroup[0]!.hooks[0]!.command, `${process.execPath} ${HOOK} --spool ${spool}`], `${event}: the other hook, then ours`);
+  }
 
   const repos: Record<'shop' | 'docs' | 'cli', string> = {
     shop: path.join(dir, 'code', 'shop-api'),
