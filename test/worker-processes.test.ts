@@ -144,3 +144,59 @@ test('a watching worker and a --drain on the same spool at once: each payload ap
   assert.equal((await worker.exited).code, 0);
   assert.deepEqual(spoolFiles(sb, 'dead'), []);
 });
+
+test('a second watching worker on the same spool says so and exits 3; the lock dies with its holder', async (t) => {
+  const sb = sandbox(t);
+  const first = await startWorker(sb, [], 'worker ready');
+  t.after(() => first.child.kill('SIGKILL'));
+  const second = await runProcess(process.execPath, [CLI, 'worker', '--spool', sb.spool, '--db', sb.db], null);
+  assert.equal(second.code, 3);
+  assert.match(second.stderr, new RegExp(`another worker is already watching this spool \\(pid ${first.child.pid}`));
+  // The first one still works, and a --drain beside it is still allowed (and leaves its claims alone).
+  spoolPayload(sb, event('lock-1', 'Stop'));
+  const drained = drain(sb);
+  assert.equal(drained.code, 0, drained.stderr);
+  await waitUntil(() => ledgerCount(sb.db) === 1);
+  // SIGKILL: no clean-up runs, yet the kernel drops the lock with the process.
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const third = await startWorker(sb, [], 'worker ready');
+  t.after(() => third.child.kill('SIGKILL'));
+  assert.equal(third.child.exitCode, null);
+  third.child.kill('SIGTERM');
+  assert.equal((await third.exited).code, 0);
+});
+
+test('logs: JSON lines with --log-format json, a line per batch not per payload, dead letters with their reason', async (t) => {
+  const sb = sandbox(t);
+  for (let i = 0; i < 300; i++) spoolPayload(sb, event(`log-${i % 7}`, 'Stop'));
+  spoolPayload(sb, '{"hook_event_name": "Stop"}');
+  const r = drain(sb, ['--log-format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { time: string; level: string; msg: string; [k: string]: unknown });
+  assert.ok(lines.every((l) => typeof l.time === 'string' && typeof l.level === 'string' && typeof l.msg === 'string'));
+  assert.deepEqual(lines.map((l) => l.msg), ['worker starting', 'worker ready', 'dead-lettered', 'batch applied'], '301 payloads, one batch: four lines');
+  const dead = lines.find((l) => l.msg === 'dead-lettered')!;
+  assert.equal(dead.level, 'warn');
+  assert.match(String(dead.reason), /session_id/);
+  const batch = lines.find((l) => l.msg === 'batch applied')!;
+  assert.equal(batch.applied, 300);
+  assert.equal(batch.dead_lettered, 1);
+  assert.match(r.stdout, /^drained: applied 300, dead-lettered 1, retried 0/);
+});
+
+test('a drain shows progress on a terminal and stays quiet when piped', async (t) => {
+  const sb = sandbox(t);
+  for (let i = 0; i < 50; i++) spoolPayload(sb, event(`tty-${i}`, 'Stop'));
+  // script(1) gives the drain a pseudo-terminal, as a user's shell would.
+  const command = [process.execPath, CLI, 'worker', '--drain', '--batch-size', '10', '--spool', sb.spool, '--db', sb.db].map((w) => `'${w}'`).join(' ');
+  const tty = await runProcess('script', ['-qec', command, '/dev/null'], null);
+  assert.equal(tty.code, 0, tty.stdout);
+  assert.match(tty.stdout, /\rdraining: 50 applied, 0 dead-lettered, 0 queued/);
+  assert.doesNotMatch(tty.stdout, /worker starting/, 'progress replaces the info lines on a terminal');
+  for (let i = 0; i < 50; i++) spoolPayload(sb, event(`pipe-${i}`, 'Stop'));
+  const piped = drain(sb, ['--batch-size', '10']);
+  assert.equal(piped.code, 0);
+  assert.doesNotMatch(piped.stderr, /draining:/);
+  assert.match(piped.stdout, /^drained: applied 50,/);
+});

@@ -114,8 +114,9 @@ export class Worker {
     await this.openDatabaseWithRetry(priceFor);
     if (this.stopping) return this.summary;
     if (!this.opts.drain) await this.startWatching();
-    const waiting = this.rescan(); // the directory, in name order, before any watcher event is trusted
-    this.log.info('worker ready', { mode: this.opts.drain ? 'drain' : 'watch', waiting });
+    const waiting = this.listIncoming(); // the directory, in name order, before any watcher event is trusted
+    this.log.info('worker ready', { mode: this.opts.drain ? 'drain' : 'watch', waiting: waiting.length });
+    this.enqueue(waiting);
     await this.finished;
     return this.summary;
   }
@@ -192,23 +193,25 @@ export class Worker {
     this.rescanTimer = setInterval(() => this.rescan(), this.rescanMs);
   }
 
-  /** Lists incoming/ and queues what is there; returns how many payloads were found. */
-  private rescan(): number {
-    if (this.stopping) return 0;
+  /** Lists incoming/ and queues what is there. */
+  private rescan(): void {
+    this.enqueue(this.listIncoming());
+  }
+
+  /** The payloads in incoming/; recreates the folder (and the watch) if it was removed under us. */
+  private listIncoming(): string[] {
+    if (this.stopping) return [];
     try {
-      const names = listPayloads(this.dirs.incoming);
-      this.enqueue(names);
-      return names.length;
+      return listPayloads(this.dirs.incoming);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         this.fail(err);
-        return 0;
+        return [];
       }
-      // incoming/ was removed under us: recreate it and watch the new folder.
       this.log.warn('spool folder vanished; recreating it', { incoming: this.dirs.incoming });
       ensureSpool(this.dirs.root);
       if (this.watcher) void this.restartWatching();
-      return 0;
+      return [];
     }
   }
 
