@@ -239,10 +239,14 @@ export async function main(argv: string[]): Promise<number> {
       case '-V':
         process.stdout.write(`${version()}\n`);
         return 0;
+      case 'help':
+        // `claude-metrics help <command>` is `claude-metrics <command> --help`.
+        if (rest[0] !== undefined) return await main([rest[0], '--help']);
+        process.stdout.write(MAIN_HELP);
+        return 0;
       case undefined:
       case '--help':
       case '-h':
-      case 'help':
         process.stdout.write(MAIN_HELP);
         return command === undefined ? EXIT_USAGE : 0;
       default:
