@@ -12,6 +12,8 @@ export const PID_FILE = 'worker.pid';
 
 export interface HeldLock {
   release(): void;
+  /** Set when the pid file could not be written (the lock holds all the same). */
+  pidFileError?: string;
 }
 
 export interface LockState {
@@ -45,6 +47,9 @@ function tryLock(spoolDir: string): Database.Database | null {
   let db: Database.Database | undefined;
   try {
     db = new Database(path.join(spoolDir, LOCK_FILE), { timeout: 0 });
+    // SQLite does not lock an empty database: the table gives the file a page (written once).
+    // The journal stays in memory, so holding the lock writes nothing (a full disk is no obstacle).
+    db.pragma('journal_mode = MEMORY');
     db.exec('CREATE TABLE IF NOT EXISTS lock (note TEXT)');
     db.exec('BEGIN EXCLUSIVE');
     return db;
@@ -63,9 +68,17 @@ export function acquireWorkerLock(spoolDir: string): { held: HeldLock } | { hold
   const db = tryLock(spoolDir);
   if (!db) return { holder: { running: true, ...readPidFile(spoolDir) } };
   const pidFile = path.join(spoolDir, PID_FILE);
-  fs.writeFileSync(pidFile, `${process.pid} ${new Date().toISOString()}\n`, { mode: 0o644 });
+  let pidFileError: string | undefined;
+  try {
+    fs.writeFileSync(pidFile, `${process.pid} ${new Date().toISOString()}\n`, { mode: 0o644 });
+  } catch (err) {
+    // Informational only (e.g. the spool's disk is full): the lock is what counts.
+    pidFileError = (err as Error).message;
+    fs.rmSync(pidFile, { force: true });
+  }
   return {
     held: {
+      pidFileError,
       release(): void {
         // The pid file first: while the lock is still held nobody else can have rewritten it.
         fs.rmSync(pidFile, { force: true });

@@ -131,9 +131,19 @@ export class Worker {
 
   private async takeLock(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const result = acquireWorkerLock(this.dirs.root);
+      let result: ReturnType<typeof acquireWorkerLock>;
+      try {
+        result = acquireWorkerLock(this.dirs.root);
+      } catch (err) {
+        // The lock file cannot even be made (a full or read-only spool disk). The lock only keeps
+        // a second watcher out, which the spool protocol makes safe anyway: applying payloads,
+        // and freeing their space, matters more.
+        this.log.warn('cannot take the worker lock; running without it', { error: describeError(err) });
+        return;
+      }
       if ('held' in result) {
         this.lock = result.held;
+        if (result.held.pidFileError) this.log.warn('cannot write worker.pid', { error: result.held.pidFileError });
         return;
       }
       if (attempt >= LOCK_ATTEMPTS) throw new WorkerAlreadyRunningError(result.holder);
