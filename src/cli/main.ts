@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { packageRoot, resolveDbPath, resolvePricesFile, resolveSpoolDir } from '../shared/config.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel, type Logger, createLogger } from '../shared/log.js';
 import { Worker, WorkerAlreadyRunningError, type WorkerOptions } from '../worker/worker.js';
+import { deadCommand } from './dead.js';
 import { defaultClaudeDir, findSessions, spoolImports } from './import.js';
+import { statusCommand } from './status.js';
 
 const EXIT_USAGE = 2;
 /** A watching worker already holds the spool. */
@@ -22,6 +24,8 @@ event; the worker applies the spool to the database.
 Commands:
   worker            apply spooled payloads to the database (watches; --drain: once, then exit)
   import            backfill the sessions Claude Code still keeps (~/.claude/projects)
+  status            spool, worker, database and today's cost at a glance (exit 1: needs attention)
+  dead              list, show, retry or purge dead letters (payloads that could not apply)
 
 Options:
   --help, -h        show help (also: claude-metrics <command> --help)
@@ -229,6 +233,10 @@ export async function main(argv: string[]): Promise<number> {
         return await workerCommand(rest);
       case 'import':
         return await importCommand(rest);
+      case 'status':
+        return await statusCommand(rest);
+      case 'dead':
+        return await deadCommand(rest);
       case '--version':
       case '-V':
         process.stdout.write(`${version()}\n`);
