@@ -6,9 +6,11 @@ import { parseArgs } from 'node:util';
 import { packageRoot, resolveDbPath, resolvePricesFile, resolveSpoolDir } from '../shared/config.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel, type Logger, createLogger } from '../shared/log.js';
 import { Worker, WorkerAlreadyRunningError, type WorkerOptions } from '../worker/worker.js';
+import { deadCommand } from './dead.js';
 import { defaultClaudeDir, findSessions, spoolImports } from './import.js';
 import { installCommand, uninstallCommand } from './install.js';
 import { EXIT_USAGE, UsageError } from './usage.js';
+import { statusCommand } from './status.js';
 
 /** A watching worker already holds the spool. */
 const EXIT_ALREADY_RUNNING = 3;
@@ -24,6 +26,8 @@ Commands:
   import            backfill the sessions Claude Code still keeps (~/.claude/projects)
   install           register the hook in Claude Code's settings (--service: run the worker as a service)
   uninstall         remove what install added
+  status            spool, worker, database and today's cost at a glance (exit 1: needs attention)
+  dead              list, show, retry or purge dead letters (payloads that could not apply)
 
 Options:
   --help, -h        show help (also: claude-metrics <command> --help)
@@ -235,6 +239,10 @@ export async function main(argv: string[]): Promise<number> {
         return await installCommand(rest);
       case 'uninstall':
         return await uninstallCommand(rest);
+      case 'status':
+        return await statusCommand(rest);
+      case 'dead':
+        return await deadCommand(rest);
       case '--version':
       case '-V':
         process.stdout.write(`${version()}\n`);

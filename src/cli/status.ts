@@ -1,0 +1,305 @@
+// `claude-metrics status`: one look at the pipeline's health, for people and for scripts. Small
+// gathering functions (spool counts, the worker lock, the database read-only, the day's range)
+// build one report; problems are derived from it; the edges print it as text or JSON and map it
+// to an exit code (0 healthy, 1 attention, 2 usage). Nothing here creates or changes a file.
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { resolveDbPath, resolveSpoolDir } from '../shared/config.js';
+import { deadLetterIds } from '../shared/dead-letters.js';
+import { PAYLOAD_FILE_RE, payloadIdOf, receivedAtOf, spoolDirs } from '../shared/spool-layout.js';
+import { type LockState, probeWorkerLock } from '../shared/worker-lock.js';
+
+const EXIT_USAGE = 2;
+export const DEFAULT_MAX_WAIT_SECONDS = 300;
+
+export const STATUS_HELP = `Usage: claude-metrics status [--json] [--max-wait SECONDS] [--day YYYY-MM-DD] [--spool DIR] [--db FILE]
+
+Shows the spool (payloads incoming, processing, dead; how long the oldest has waited), whether
+a worker is watching the spool (and its pid), the last payload applied, the database (size,
+sessions) and the cost of today's API calls. Reads only: creates and changes nothing.
+
+  --json                 print one JSON object (fields below)
+  --max-wait SECONDS     a payload waiting longer than this is a problem (default ${DEFAULT_MAX_WAIT_SECONDS})
+  --day YYYY-MM-DD       the day whose cost is shown (default: today); days are local to the
+                         system time zone ($TZ), taken as a UTC range for token_usage.timestamp
+  --spool DIR            spool directory (default: $CLAUDE_METRICS_SPOOL, else <package>/spool)
+  --db FILE              database (default: $CLAUDE_METRICS_DB, else ~/.claude/claude_metrics.db)
+  --help, -h             show this help
+
+JSON fields: ok, problems [strings], spool {path, exists, incoming, processing, dead,
+oldest_waiting {id, received_at, age_seconds} | null, waiting_too_long, max_wait_seconds},
+worker {running, pid, since}, database {path, exists, size_bytes, schema_version, sessions,
+last_applied {id, event, session_id, applied_at} | null, error}, day {date, time_zone, start,
+end, cost_usd, api_calls}. A missing database or spool is not a problem (counts are 0).
+
+Exit codes: 0 healthy; 1 attention: payloads waiting longer than --max-wait, dead letters
+(see 'claude-metrics dead list'), or a database that cannot be read; 2 usage error.
+`;
+
+export interface SpoolStatus {
+  path: string;
+  exists: boolean;
+  incoming: number;
+  processing: number;
+  dead: number;
+  oldest_waiting: { id: string; received_at: string; age_seconds: number } | null;
+  /** Payloads (incoming or processing) received more than max_wait_seconds ago. */
+  waiting_too_long: number;
+  max_wait_seconds: number;
+}
+
+export interface DatabaseStatus {
+  path: string;
+  exists: boolean;
+  /** The database file plus its -wal file. */
+  size_bytes: number;
+  schema_version: number | null;
+  sessions: number;
+  last_applied: { id: string; event: string; session_id: string; applied_at: string } | null;
+  /** Why the database could not be read (in full), when it could not. */
+  error: string | null;
+}
+
+export interface DayRange {
+  /** YYYY-MM-DD, in the system time zone. */
+  date: string;
+  time_zone: string;
+  /** The local day's first instant, RFC 3339 UTC. */
+  start: string;
+  /** The next local day's first instant, RFC 3339 UTC (exclusive). */
+  end: string;
+}
+
+export interface DayCost extends DayRange {
+  /** Sum of token_usage.cost_usd for calls in [start, end); null when the database has no costs. */
+  cost_usd: number | null;
+  api_calls: number;
+}
+
+export interface StatusReport {
+  ok: boolean;
+  problems: string[];
+  spool: SpoolStatus;
+  worker: LockState;
+  database: DatabaseStatus;
+  day: DayCost;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/**
+ * The local day (system time zone) as a UTC range: `date` YYYY-MM-DD, or the day of `now`.
+ * Built with the Date constructor's local fields, so a day with a DST change is 23 or 25 hours.
+ */
+export function localDayRange(date?: string, now: Date = new Date()): DayRange {
+  let y = now.getFullYear();
+  let m = now.getMonth();
+  let d = now.getDate();
+  if (date !== undefined) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+    const [py, pm, pd] = match ? [Number(match[1]), Number(match[2]) - 1, Number(match[3])] : [NaN, NaN, NaN];
+    const check = new Date(py, pm, pd);
+    if (!match || check.getFullYear() !== py || check.getMonth() !== pm || check.getDate() !== pd) {
+      throw new RangeError(`not a date (YYYY-MM-DD): ${JSON.stringify(date)}`);
+    }
+    [y, m, d] = [py, pm, pd];
+  }
+  return {
+    date: `${String(y).padStart(4, '0')}-${pad2(m + 1)}-${pad2(d)}`,
+    time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    start: new Date(y, m, d).toISOString(),
+    end: new Date(y, m, d + 1).toISOString(),
+  };
+}
+
+/** Payload ids in one spool folder; a missing folder has none. */
+function payloadIdsIn(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir).filter((n) => PAYLOAD_FILE_RE.test(n)).map((n) => payloadIdOf(n)!);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+export function gatherSpool(root: string, maxWaitSeconds: number, now = Date.now()): SpoolStatus {
+  const dirs = spoolDirs(root);
+  const incoming = payloadIdsIn(dirs.incoming);
+  const processing = payloadIdsIn(dirs.processing);
+  const waiting = [...incoming, ...processing];
+  const ageSeconds = (id: string): number => Math.max(0, (now - receivedAtOf(id).getTime()) / 1000);
+  // Ids sort by time (13-digit ms first).
+  const oldest = waiting.length > 0 ? waiting.reduce((a, b) => (b < a ? b : a)) : null;
+  return {
+    path: root,
+    exists: fs.existsSync(root),
+    incoming: incoming.length,
+    processing: processing.length,
+    dead: deadLetterIds(dirs.dead).length,
+    oldest_waiting: oldest === null ? null : { id: oldest, received_at: receivedAtOf(oldest).toISOString(), age_seconds: Math.floor(ageSeconds(oldest)) },
+    waiting_too_long: waiting.filter((id) => ageSeconds(id) > maxWaitSeconds).length,
+    max_wait_seconds: maxWaitSeconds,
+  };
+}
+
+export function gatherWorker(root: string): LockState {
+  return fs.existsSync(root) ? probeWorkerLock(root) : { running: false, pid: null, since: null };
+}
+
+function fileSize(file: string): number {
+  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+/** Reads what it can from the database, read-only; an older schema gives what it has. */
+export function gatherDatabase(dbPath: string, range: DayRange): { database: DatabaseStatus; day: DayCost } {
+  const database: DatabaseStatus = {
+    path: dbPath,
+    exists: fs.existsSync(dbPath),
+    size_bytes: fileSize(dbPath) + fileSize(`${dbPath}-wal`),
+    schema_version: null,
+    sessions: 0,
+    last_applied: null,
+    error: null,
+  };
+  const day: DayCost = { ...range, cost_usd: null, api_calls: 0 };
+  if (!database.exists) return { database, day };
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 1000 });
+    const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+    database.schema_version = db.pragma('user_version', { simple: true }) as number;
+    if (tables.has('sessions')) database.sessions = db.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
+    if (tables.has('payloads')) {
+      const row = db.prepare('SELECT id, event, session_id, applied_at FROM payloads ORDER BY applied_at DESC, id DESC LIMIT 1').get();
+      database.last_applied = (row as DatabaseStatus['last_applied']) ?? null;
+    }
+    if (tables.has('token_usage')) {
+      const columns = new Set(db.prepare("SELECT name FROM pragma_table_info('token_usage')").pluck().all() as string[]);
+      // RFC 3339 UTC text compares as time: a range on the indexed column.
+      const sum = db
+        .prepare(`SELECT count(*) AS calls${columns.has('cost_usd') ? ', total(cost_usd) AS cost' : ''} FROM token_usage WHERE timestamp >= ? AND timestamp < ?`)
+        .get(range.start, range.end) as { calls: number; cost?: number };
+      day.api_calls = sum.calls;
+      day.cost_usd = sum.cost ?? null;
+    }
+  } catch (err) {
+    database.error = (err as Error).message;
+  } finally {
+    db?.close();
+  }
+  return { database, day };
+}
+
+export function problemsOf(spool: SpoolStatus, database: DatabaseStatus): string[] {
+  const problems: string[] = [];
+  if (spool.waiting_too_long > 0) {
+    const n = spool.waiting_too_long;
+    problems.push(
+      `${n} payload${n === 1 ? '' : 's'} waiting longer than ${spool.max_wait_seconds}s (oldest ${spool.oldest_waiting?.age_seconds}s): is a worker running?`,
+    );
+  }
+  if (spool.dead > 0) {
+    problems.push(`${spool.dead} dead letter${spool.dead === 1 ? '' : 's'} in ${spoolDirs(spool.path).dead} (see 'claude-metrics dead list')`);
+  }
+  if (database.error !== null) problems.push(`the database cannot be read: ${database.error}`);
+  return problems;
+}
+
+export function gatherStatus(options: { spoolDir: string; dbPath: string; maxWaitSeconds: number; day?: string; now?: Date }): StatusReport {
+  const now = options.now ?? new Date();
+  const spool = gatherSpool(options.spoolDir, options.maxWaitSeconds, now.getTime());
+  const worker = gatherWorker(options.spoolDir);
+  const { database, day } = gatherDatabase(options.dbPath, localDayRange(options.day, now));
+  const problems = problemsOf(spool, database);
+  return { ok: problems.length === 0, problems, spool, worker, database, day };
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 172800) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+export function formatStatus(r: StatusReport): string {
+  const rows: Array<[string, string]> = [];
+  const s = r.spool;
+  rows.push(['spool', `${s.path}${s.exists ? '' : ' (not created yet)'}`]);
+  rows.push(['  incoming', String(s.incoming)]);
+  rows.push(['  processing', String(s.processing)]);
+  rows.push(['  dead', String(s.dead)]);
+  rows.push(['  oldest waiting', s.oldest_waiting ? `${duration(s.oldest_waiting.age_seconds)} (received ${s.oldest_waiting.received_at}, ${s.oldest_waiting.id})` : '-']);
+  const w = r.worker;
+  rows.push(['worker', w.running ? `running${w.pid ? `, pid ${w.pid}` : ''}${w.since ? ` (since ${w.since})` : ''}` : 'not running']);
+  const d = r.database;
+  rows.push(['database', `${d.path}${d.exists ? ` (${bytes(d.size_bytes)}${d.schema_version !== null ? `, schema ${d.schema_version}` : ''})` : ' (not created yet)'}`]);
+  rows.push(['  sessions', String(d.sessions)]);
+  const la = d.last_applied;
+  rows.push(['  last applied', la ? `${la.applied_at} ${la.event} of session ${la.session_id} (${la.id})` : '-']);
+  const cost = r.day.cost_usd === null ? 'unknown (no costs in this database)' : `$${r.day.cost_usd.toFixed(4)}`;
+  rows.push([r.day.date === localDayRange().date ? '  today' : `  ${r.day.date}`, `${cost}, ${r.day.api_calls} API calls (${r.day.date}, ${r.day.time_zone})`]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const lines = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
+  lines.push(r.ok ? 'status: ok' : `status: attention`);
+  for (const p of r.problems) lines.push(`  - ${p}`);
+  return `${lines.join('\n')}\n`;
+}
+
+class StatusUsageError extends Error {}
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        'max-wait': { type: 'string' },
+        day: { type: 'string' },
+        spool: { type: 'string' },
+        db: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(STATUS_HELP);
+      return 0;
+    }
+    const maxWaitText = values['max-wait'];
+    const maxWaitSeconds = maxWaitText === undefined ? DEFAULT_MAX_WAIT_SECONDS : Number(maxWaitText);
+    if (!/^\d+$/.test(maxWaitText ?? '0') || !Number.isSafeInteger(maxWaitSeconds)) {
+      throw new StatusUsageError(`--max-wait takes a whole number of seconds, not ${JSON.stringify(maxWaitText)}`);
+    }
+    if (values.day !== undefined) {
+      try {
+        localDayRange(values.day);
+      } catch (err) {
+        throw new StatusUsageError(`--day: ${(err as Error).message}`);
+      }
+    }
+    const report = gatherStatus({
+      spoolDir: resolveSpoolDir(values.spool),
+      dbPath: resolveDbPath(values.db),
+      maxWaitSeconds,
+      day: values.day,
+    });
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+    return report.ok ? 0 : 1;
+  } catch (err) {
+    if (err instanceof StatusUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`claude-metrics: ${(err as Error).message}\nRun 'claude-metrics status --help' for usage.\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
