@@ -7,6 +7,7 @@ import { packageRoot, resolveDbPath, resolvePricesFile, resolveSpoolDir } from '
 import { LOG_LEVELS, type LogFormat, type LogLevel, type Logger, createLogger } from '../shared/log.js';
 import { Worker, type WorkerOptions } from '../worker/worker.js';
 import { defaultClaudeDir, findSessions, spoolImports } from './import.js';
+import { reportCommand } from './report.js';
 
 const EXIT_USAGE = 2;
 
@@ -20,6 +21,7 @@ event; the worker applies the spool to the database.
 Commands:
   worker            apply spooled payloads to the database (watches; --drain: once, then exit)
   import            backfill the sessions Claude Code still keeps (~/.claude/projects)
+  report            cost and tokens per day, week, month, session, model or project
 
 Options:
   --help, -h        show help (also: claude-metrics <command> --help)
@@ -203,6 +205,8 @@ export async function main(argv: string[]): Promise<number> {
         return await workerCommand(rest);
       case 'import':
         return await importCommand(rest);
+      case 'report':
+        return await reportCommand(rest);
       case '--version':
       case '-V':
         process.stdout.write(`${version()}\n`);
