@@ -86,12 +86,6 @@ const CALLS_CTE = `calls AS (
     AND NOT EXISTS (SELECT 1 FROM token_usage u WHERE u.session_id = s.session_id)
 )`;
 
-const FIGURES_SQL = `count(DISTINCT session_id) AS sessions, COALESCE(sum(calls), 0) AS api_calls, COALESCE(sum(unpriced), 0) AS unpriced_calls,
-  COALESCE(sum(input_tokens), 0) AS input_tokens, COALESCE(sum(output_tokens), 0) AS output_tokens,
-  COALESCE(sum(cache_creation_tokens), 0) AS cache_creation_tokens, COALESCE(sum(cache_read_tokens), 0) AS cache_read_tokens,
-  COALESCE(sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0) AS total_tokens,
-  COALESCE(sum(cost_usd), 0) AS cost_usd`;
-
 function figures(r: Record<string, unknown>): Figures {
   return {
     sessions: Number(r.sessions ?? 0),
@@ -126,42 +120,71 @@ export function runReport(db: Database.Database, o: ReportOptions): Report {
   };
   if (o.kind === 'session') return { ...head, ...sessionReport(db, o, params) };
 
-  const totals = figures(db.prepare(`WITH ${CALLS_CTE} SELECT ${FIGURES_SQL} FROM calls`).get(params) as Record<string, unknown>);
+  // One pass over the calls, grouped by (bucket, model, session): at most a few rows per session
+  // and day. Rows, per-model breakdowns and totals are folded from those partial sums here, so
+  // the table is scanned once however many views of it are printed.
   let keyName: string;
   let keySql: string;
-  if (o.kind === 'model') {
-    keyName = 'model';
-    keySql = 'model';
-  } else if (o.kind === 'project') {
-    keyName = 'project';
-    keySql = `COALESCE((SELECT s.cwd FROM sessions s WHERE s.session_id = calls.session_id), '(unknown)')`;
+  if (o.kind === 'model' || o.kind === 'project') {
+    keyName = o.kind;
+    keySql = "''";
   } else {
     const grain: Grain = o.kind === 'daily' ? 'day' : o.kind === 'weekly' ? 'week' : 'month';
     keyName = grain === 'day' ? 'date' : grain;
     keySql = bucketSql(grain, 'ts', periodsFor(db, o.timeZone, params, fromMs, toMs), o.weekStart);
   }
-  const order = o.kind === 'model' || o.kind === 'project' ? 'cost_usd DESC, key' : 'key';
-  const rows = db
-    .prepare(`WITH ${CALLS_CTE} SELECT ${keySql} AS key, ${FIGURES_SQL}, group_concat(DISTINCT model) AS model_list FROM calls GROUP BY key ORDER BY ${order}`)
-    .all(params) as Array<Record<string, unknown>>;
-  const out: Row[] = rows.map((r) => ({
-    [keyName]: r.key,
-    ...figures(r),
-    models: String(r.model_list ?? '').split(',').filter((m) => m !== '').sort(),
-  })) as Row[];
-  if (o.breakdown && o.kind !== 'model') {
-    const byKey = new Map<unknown, ModelFigures[]>();
-    const sub = db
-      .prepare(`WITH ${CALLS_CTE} SELECT ${keySql} AS key, model, ${FIGURES_SQL} FROM calls GROUP BY key, model ORDER BY key, cost_usd DESC, model`)
-      .all(params) as Array<Record<string, unknown>>;
-    for (const r of sub) {
-      const list = byKey.get(r.key) ?? [];
-      list.push({ model: String(r.model), ...figures(r) });
-      byKey.set(r.key, list);
-    }
-    for (const row of out) row.breakdown = byKey.get(row[keyName]) ?? [];
+  const parts = db
+    .prepare(
+      `WITH ${CALLS_CTE} SELECT ${keySql} AS key, model, session_id, sum(calls) AS api_calls, sum(unpriced) AS unpriced_calls,
+         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens,
+         sum(cache_read_tokens) AS cache_read_tokens, sum(cost_usd) AS cost_usd
+       FROM calls GROUP BY key, model, session_id`,
+    )
+    .all(params) as Array<Record<string, unknown> & { key: string; model: string; session_id: string }>;
+  let projectOf: Map<string, string> | null = null;
+  if (o.kind === 'project') {
+    projectOf = new Map(
+      (db.prepare("SELECT session_id, COALESCE(cwd, '(unknown)') AS project FROM sessions").all() as Array<{ session_id: string; project: string }>).map((r) => [r.session_id, r.project]),
+    );
   }
-  return { ...head, rows: out, totals };
+  const keyOf = (p: (typeof parts)[number]): string =>
+    o.kind === 'model' ? p.model : projectOf ? (projectOf.get(p.session_id) ?? '(unknown)') : p.key;
+  const totals = new Acc();
+  const byKey = new Map<string, { acc: Acc; models: Map<string, Acc> }>();
+  for (const p of parts) {
+    const k = keyOf(p);
+    let entry = byKey.get(k);
+    if (!entry) byKey.set(k, (entry = { acc: new Acc(), models: new Map() }));
+    let m = entry.models.get(p.model);
+    if (!m) entry.models.set(p.model, (m = new Acc()));
+    for (const acc of [totals, entry.acc, m]) acc.add(p);
+  }
+  const out: Row[] = [...byKey.entries()].map(([k, e]) => {
+    const row = { [keyName]: k, ...e.acc.figures(), models: [...e.models.keys()].sort() } as Row;
+    if (o.breakdown) {
+      row.breakdown = [...e.models.entries()]
+        .map(([model, acc]) => ({ model, ...acc.figures() }))
+        .sort((a, b) => b.cost_usd - a.cost_usd || (a.model < b.model ? -1 : 1));
+    }
+    return row;
+  });
+  if (o.kind === 'model' || o.kind === 'project') out.sort((a, b) => b.cost_usd - a.cost_usd || (String(a[keyName]) < String(b[keyName]) ? -1 : 1));
+  else out.sort((a, b) => (String(a[keyName]) < String(b[keyName]) ? -1 : 1));
+  return { ...head, rows: out, totals: totals.figures() };
+}
+
+/** Sums of partial figures, and the distinct sessions they came from. */
+class Acc {
+  private readonly sessions = new Set<string>();
+  private readonly f = { api_calls: 0, unpriced_calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, cost_usd: 0 };
+  add(p: Record<string, unknown> & { session_id: string }): void {
+    this.sessions.add(p.session_id);
+    for (const k of Object.keys(this.f) as Array<keyof Acc['f']>) this.f[k] += Number(p[k] ?? 0);
+  }
+  figures(): Figures {
+    const f = this.f;
+    return figures({ ...f, sessions: this.sessions.size, total_tokens: f.input_tokens + f.output_tokens + f.cache_creation_tokens + f.cache_read_tokens });
+  }
 }
 
 /** UTC offsets over the data actually in range (the range itself when bounded on both sides). */
