@@ -11,6 +11,7 @@ import { defaultClaudeDir, findSessions, spoolImports } from './import.js';
 import { installCommand, uninstallCommand } from './install.js';
 import { EXIT_USAGE, UsageError } from './usage.js';
 import { statusCommand } from './status.js';
+import { reportCommand } from './report.js';
 
 /** A watching worker already holds the spool. */
 const EXIT_ALREADY_RUNNING = 3;
@@ -28,6 +29,7 @@ Commands:
   uninstall         remove what install added
   status            spool, worker, database and today's cost at a glance (exit 1: needs attention)
   dead              list, show, retry or purge dead letters (payloads that could not apply)
+  report            cost and tokens per day, week, month, session, model or project
 
 Options:
   --help, -h        show help (also: claude-metrics <command> --help)
@@ -243,6 +245,8 @@ export async function main(argv: string[]): Promise<number> {
         return await statusCommand(rest);
       case 'dead':
         return await deadCommand(rest);
+      case 'report':
+        return await reportCommand(rest);
       case '--version':
       case '-V':
         process.stdout.write(`${version()}\n`);

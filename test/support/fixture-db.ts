@@ -1,0 +1,47 @@
+// A database built from the recorded fixtures the way a user gets one: the fixture payloads
+// spooled in firing order (transcript paths rewritten to a copy of projects/) and applied by
+// the real built worker (`worker --drain`). Also an empty database (the worker's migrations,
+// no payload), and expected.json. Used by the report and Grafana tests.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FIXTURES, type Sandbox, drain, payloadId, spoolPayload } from '../helpers.ts';
+
+export interface ExpectedSession {
+  api_calls: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  commits: number;
+  cost_usd: number;
+  end_time: string;
+  input_tokens: number;
+  lines_added: number;
+  lines_removed: number;
+  models: Record<string, { api_calls: number; cost_usd: number }>;
+  output_tokens: number;
+  start_time: string;
+  tool_calls: number;
+}
+
+export const EXPECTED = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, ExpectedSession>;
+
+/** Spools every fixture payload (in firing order, hook times taken from the file names) and drains. */
+export function buildFixtureDb(sb: Sandbox): void {
+  const claude = path.join(sb.dir, 'home', '.claude');
+  fs.cpSync(path.join(FIXTURES, 'projects'), path.join(claude, 'projects'), { recursive: true });
+  const dir = path.join(FIXTURES, 'payloads');
+  for (const name of fs.readdirSync(dir).sort()) {
+    const body = fs.readFileSync(path.join(dir, name), 'utf8').replaceAll('/home/user/.claude', claude);
+    // The file name starts with the nanosecond time the hook fired: the payload id carries it in ms.
+    spoolPayload(sb, body, payloadId(Math.floor(Number(name.split('-')[0]) / 1e6)));
+  }
+  const r = drain(sb);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+/** A database with the schema and nothing in it (a drain of an empty spool). */
+export function buildEmptyDb(sb: Sandbox): void {
+  fs.mkdirSync(path.join(sb.spool, 'incoming'), { recursive: true });
+  const r = drain(sb);
+  assert.equal(r.code, 0, r.stderr);
+}
