@@ -193,22 +193,33 @@ const panels = [
     `SELECT received_at, applied_at, event, session_id, round((julianday(applied_at) - julianday(received_at)) * 86400, 3) AS delay_s FROM payloads WHERE ${PAYLOADS_IN_RANGE} ORDER BY id DESC LIMIT 20`,
     {
       timeColumns: ['received_at', 'applied_at'],
-      description: 'The last payloads applied, and how long after the hook ran. Dead letters are files in spool/dead/, not rows: see the text panel below.',
+      description: 'The last payloads applied, and how long after the hook ran.',
     },
   ),
 ];
 
-panels.push({
-  id: nextId++,
-  type: 'text',
-  title: 'Dead letters',
-  gridPos: { x: 0, y: 48, w: 24, h: 3 },
-  options: {
-    mode: 'markdown',
-    content:
-      'Payloads that can never apply (not JSON, no session id, …) are kept as files in `spool/dead/<id>.json` with the reason in `<id>.error.json`; they are not in the database, so this dashboard cannot count them. List them with `ls spool/dead/` (or `claude-metrics` status commands where available); move a fixed file back to `spool/incoming/` to retry it.',
-  },
-});
+// Dead letters: the worker records each one in `dead_letters` (migration 0004) as it moves the
+// file to spool/dead/; an id that is also in `payloads` was retried and applied since.
+const DEAD_IN_RANGE = "d.id >= printf('%013d', $__from) AND d.id < printf('%013d', $__to)";
+panels.push(
+  daily(
+    'Pipeline: dead letters per day',
+    { x: 0, y: 48, w: 8, h: 8 },
+    `SELECT ${DAY('d.received_at')} AS time, sum(p.id IS NULL) AS still_dead, sum(p.id IS NOT NULL) AS retried_and_applied FROM dead_letters d LEFT JOIN payloads p ON p.id = d.id WHERE ${DEAD_IN_RANGE} GROUP BY 1 ORDER BY 1`,
+    'short',
+    'Payloads the worker could never apply (not JSON, no session id, …), by the UTC day the hook ran: still in spool/dead/, or retried (claude-metrics dead retry) and applied since.',
+  ),
+  panel(
+    'table',
+    'Pipeline: dead letters',
+    { x: 8, y: 48, w: 16, h: 8 },
+    `SELECT d.dead_lettered_at, d.received_at, d.id, d.reason, CASE WHEN p.id IS NULL THEN 'in spool/dead' ELSE 'retried, applied' END AS state FROM dead_letters d LEFT JOIN payloads p ON p.id = d.id WHERE ${DEAD_IN_RANGE} ORDER BY d.id DESC LIMIT 50`,
+    {
+      timeColumns: ['dead_lettered_at', 'received_at'],
+      description: 'The latest dead letters and why. See them with `claude-metrics dead list` / `dead show ID`; fix and `dead retry ID`, or `dead purge ID`.',
+    },
+  ),
+);
 
 const dashboard = {
   uid: 'claude-metrics',

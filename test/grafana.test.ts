@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { FIXTURES, ROOT, sandbox } from './helpers.ts';
+import { spawnSync } from 'node:child_process';
+import { CLI, FIXTURES, ROOT, drain, payloadId, sandbox, spoolPayload } from './helpers.ts';
 import { EXPECTED, buildFixtureDb } from './support/fixture-db.ts';
 
 interface Target {
@@ -51,6 +52,8 @@ const COLUMNS: Record<string, string[]> = {
   'Cost by model': ['model', 'sessions', 'api_calls', 'tokens', 'cost_usd'],
   'Pipeline: payloads applied per day, by event': ['time', 'event', 'payloads'],
   'Pipeline: latest payloads': ['received_at', 'applied_at', 'event', 'session_id', 'delay_s'],
+  'Pipeline: dead letters per day': ['time', 'still_dead', 'retried_and_applied'],
+  'Pipeline: dead letters': ['dead_lettered_at', 'received_at', 'id', 'reason', 'state'],
 };
 
 function allPanels(panels: Panel[]): Panel[] {
@@ -80,6 +83,15 @@ const FIXTURE_TO = Math.max(...starts) + 86_400_000;
 test('every dashboard query runs on the fixtures database, returns its columns, and respects the time range', (t) => {
   const sb = sandbox(t);
   buildFixtureDb(sb);
+  // Two broken payloads among the fixtures' hook times, dead-lettered by the real worker; one is
+  // then fixed and retried, and applies.
+  const at = Math.min(...starts) + 1000;
+  const broken = spoolPayload(sb, '{"hook_event_name": "Stop"', payloadId(at));
+  const fixedLater = spoolPayload(sb, '{"hook_event_name": "Stop"}', payloadId(at + 1));
+  assert.equal(drain(sb).code, 0);
+  fs.writeFileSync(path.join(sb.spool, 'dead', `${fixedLater}.json`), JSON.stringify({ session_id: Object.keys(EXPECTED)[0], hook_event_name: 'Notification' }));
+  assert.equal(spawnSync(process.execPath, [CLI, 'dead', 'retry', fixedLater, '--spool', sb.spool]).status, 0);
+  assert.equal(drain(sb).code, 0);
   const db = new Database(sb.db, { readonly: true, fileMustExist: true });
   t.after(() => db.close());
   const panels = allPanels(DASHBOARD.panels).filter((p) => p.targets && p.targets.length > 0);
@@ -133,7 +145,11 @@ test('every dashboard query runs on the fixtures database, returns its columns, 
   const recent = results.get('Recent sessions')!;
   assert.deepEqual(recent.map((r) => r.session_id).sort(), Object.keys(EXPECTED).sort());
   for (const r of recent) assert.ok(Math.abs((r.cost_usd as number) - EXPECTED[r.session_id as string]!.cost_usd) < 1e-6);
-  assert.equal(results.get('Payloads applied')![0]!.payloads, fs.readdirSync(path.join(FIXTURES, 'payloads')).length);
+  assert.equal(results.get('Payloads applied')![0]!.payloads, fs.readdirSync(path.join(FIXTURES, 'payloads')).length + 1, 'the fixtures and the retried one');
+  const dead = results.get('Pipeline: dead letters')!;
+  assert.deepEqual(dead.map((r) => [r.id, r.state]), [[fixedLater, 'retried, applied'], [broken, 'in spool/dead']]);
+  assert.match(String(dead[1]!.reason), /JSON/);
+  assert.deepEqual(results.get('Pipeline: dead letters per day')!.map((r) => [r.still_dead, r.retried_and_applied]), [[1, 1]]);
 });
 
 test('the provisioning files name the plugin, a database path, and the uid the dashboard uses', () => {

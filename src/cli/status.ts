@@ -173,7 +173,9 @@ export function gatherDatabase(dbPath: string, range: DayRange): { database: Dat
     database.schema_version = db.pragma('user_version', { simple: true }) as number;
     if (tables.has('sessions')) database.sessions = db.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
     if (tables.has('payloads')) {
-      const row = db.prepare('SELECT id, event, session_id, applied_at FROM payloads ORDER BY applied_at DESC, id DESC LIMIT 1').get();
+      // The highest id (the hook's time) is the last applied: the worker applies in name order,
+      // and a primary-key lookup stays instant on a ledger of millions.
+      const row = db.prepare('SELECT id, event, session_id, applied_at FROM payloads ORDER BY id DESC LIMIT 1').get();
       database.last_applied = (row as DatabaseStatus['last_applied']) ?? null;
     }
     if (tables.has('token_usage')) {

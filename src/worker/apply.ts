@@ -9,6 +9,8 @@ export interface ApplyStatements {
   /** Creates or updates the session row; `endReason` only for SessionEnd. */
   touchSession: (sessionId: string, at: string | null, cwd: string | null, transcriptPath: string | null, endReason: string | null) => void;
   storeReportedCost: (sessionId: string, cost: ReportedCost) => void;
+  /** Records a dead-lettered payload in `dead_letters`, in the batch's transaction. */
+  recordDeadLetter: (id: string, reason: string, receivedAt: string, at: string) => void;
   figures: FigureStatements;
 }
 
@@ -42,7 +44,11 @@ export function prepareApplyStatements(db: Db, priceFor: PriceFor): ApplyStateme
       lines_removed = CASE WHEN cost_source IS 'transcript' THEN lines_removed ELSE COALESCE(@removed, lines_removed) END,
       cost_source = CASE WHEN cost_source IS 'transcript' THEN cost_source ELSE 'reported' END
     WHERE session_id = @sessionId`);
+  const insertDeadLetter = db.prepare(
+    'INSERT OR REPLACE INTO dead_letters (id, reason, received_at, dead_lettered_at) VALUES (?, ?, ?, ?)',
+  );
   return {
+    recordDeadLetter: (id, reason, receivedAt, at) => void insertDeadLetter.run(id, reason, receivedAt, at),
     recordPayload: (id, event, sessionId, receivedAt, appliedAt) =>
       insertLedger.run(id, event, sessionId, receivedAt, appliedAt).changes === 1,
     touchSession: (sessionId, at, cwd, transcriptPath, endReason) => void upsertSession.run({ sessionId, at, cwd, transcriptPath, endReason }),

@@ -123,6 +123,10 @@ export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchRe
       }
     }
     for (const [sessionId, transcriptPath] of recomputeAtEnd) recomputeFigures(ctx, sessionId, transcriptPath, result);
+    for (const [name, why] of dead) {
+      const id = name.slice(0, -'.json'.length);
+      ctx.statements.recordDeadLetter(id, why.reason, receivedAtOf(id).toISOString(), now);
+    }
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
