@@ -6,23 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { CLI, FIXTURES, type Sandbox, drain, event, query, runHook, sandbox, spoolFiles, spoolPayload } from './helpers.ts';
+import { EXPECTED } from './support/fixture-db.ts';
 
-interface Expected {
-  api_calls: number;
-  cache_creation_tokens: number;
-  cache_read_tokens: number;
-  commits: number;
-  cost_usd: number;
-  end_time: string;
-  input_tokens: number;
-  lines_added: number;
-  lines_removed: number;
-  models: Record<string, { api_calls: number; cost_usd: number }>;
-  output_tokens: number;
-  start_time: string;
-  tool_calls: number;
-}
-const EXPECTED = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Expected>;
 
 /** Copies the recorded ~/.claude/projects into the sandbox and returns the payloads, paths rewritten. */
 function fixtureSession(sb: Sandbox): Array<{ name: string; body: string }> {

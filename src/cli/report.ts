@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { resolveDbPath } from '../shared/config.js';
-import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type Row, runReport, schemaVersion } from '../report/queries.js';
+import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type ReportOptions, type Row, runReport, schemaVersion } from '../report/queries.js';
 import { type Column, fmtCost, fmtDuration, fmtInt, renderTable } from '../report/table.js';
 import { checkTimeZone, parseDay, systemTimeZone } from '../report/time.js';
 
@@ -82,13 +82,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-interface Parsed {
-  kind: ReportKind;
-  timeZone: string;
-  since: string | null;
-  until: string | null;
-  breakdown: boolean;
-  weekStart: number;
+interface Parsed extends ReportOptions {
   json: boolean;
   dbPath: string;
 }
