@@ -236,3 +236,20 @@ test('install --help and uninstall --help', () => {
     assert.match(r.stdout, new RegExp(`^Usage: claude-metrics ${command}`));
   }
 });
+
+test('status says whether the hook is installed, from the same settings file', (t) => {
+  const dir = tempDir(t);
+  const env = { HOME: path.join(dir, 'home'), CLAUDE_CONFIG_DIR: path.join(dir, 'cfg') };
+  const status = () => {
+    const r = cli(['status', '--json', '--spool', path.join(dir, 'spool'), '--db', path.join(dir, 'm.db')], env);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).hook as { settings: string; events: string[]; error: string | null };
+  };
+  assert.deepEqual(status(), { settings: path.join(dir, 'cfg', 'settings.json'), events: [], error: null });
+  assert.equal(cli(['install'], env).code, 0);
+  assert.deepEqual(status().events, EVENTS);
+  assert.equal(cli(['uninstall'], env).code, 0);
+  assert.deepEqual(status().events, []);
+  fs.writeFileSync(path.join(dir, 'cfg', 'settings.json'), '{not json');
+  assert.match(String(status().error), /not valid JSON/);
+});

@@ -3,12 +3,15 @@
 // build one report; problems are derived from it; the edges print it as text or JSON and map it
 // to an exit code (0 healthy, 1 attention, 2 usage). Nothing here creates or changes a file.
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { resolveDbPath, resolveSpoolDir } from '../shared/config.js';
+import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js';
 import { deadLetterIds } from '../shared/dead-letters.js';
 import { PAYLOAD_FILE_RE, payloadIdOf, receivedAtOf, spoolDirs } from '../shared/spool-layout.js';
 import { type LockState, probeWorkerLock } from '../shared/worker-lock.js';
+import { defaultClaudeDir } from './import.js';
+import { HOOK_EVENTS, ourHookMatcher, parseSettings } from './settings-hooks.js';
 
 const EXIT_USAGE = 2;
 export const DEFAULT_MAX_WAIT_SECONDS = 300;
@@ -29,7 +32,8 @@ sessions) and the cost of today's API calls. Reads only: creates and changes not
 
 JSON fields: ok, problems [strings], spool {path, exists, incoming, processing, dead,
 oldest_waiting {id, received_at, age_seconds} | null, waiting_too_long, max_wait_seconds},
-worker {running, pid, since}, database {path, exists, size_bytes, schema_version, sessions,
+worker {running, pid, since}, hook {settings, events [the events that run our hook], error},
+database {path, exists, size_bytes, schema_version, sessions,
 last_applied {id, event, session_id, applied_at} | null, error}, day {date, time_zone, start,
 end, cost_usd, api_calls}. A missing database or spool is not a problem (counts are 0).
 
@@ -77,11 +81,21 @@ export interface DayCost extends DayRange {
   api_calls: number;
 }
 
+/** Whether Claude Code's settings run our hook (informational: not a problem by itself). */
+export interface HookStatus {
+  settings: string;
+  /** The events (of SessionStart, Stop, SubagentStop, SessionEnd) whose hooks run ours. */
+  events: string[];
+  /** Why the settings could not be read, when they could not (a missing file is just no events). */
+  error: string | null;
+}
+
 export interface StatusReport {
   ok: boolean;
   problems: string[];
   spool: SpoolStatus;
   worker: LockState;
+  hook: HookStatus;
   database: DatabaseStatus;
   day: DayCost;
 }
@@ -195,6 +209,27 @@ export function gatherDatabase(dbPath: string, range: DayRange): { database: Dat
   return { database, day };
 }
 
+export function gatherHook(settingsFile: string, hookPath: string): HookStatus {
+  const status: HookStatus = { settings: settingsFile, events: [], error: null };
+  let text: string;
+  try {
+    text = fs.readFileSync(settingsFile, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') status.error = (err as Error).message;
+    return status;
+  }
+  try {
+    const hooks = (parseSettings(text).hooks ?? {}) as Record<string, Array<{ hooks: Array<{ command?: unknown }> }>>;
+    const ours = ourHookMatcher(hookPath);
+    status.events = HOOK_EVENTS.filter((event) =>
+      (hooks[event] ?? []).some((group) => group.hooks.some((h) => typeof h.command === 'string' && ours(h.command))),
+    );
+  } catch (err) {
+    status.error = (err as Error).message;
+  }
+  return status;
+}
+
 export function problemsOf(spool: SpoolStatus, database: DatabaseStatus): string[] {
   const problems: string[] = [];
   if (spool.waiting_too_long > 0) {
@@ -214,9 +249,10 @@ export function gatherStatus(options: { spoolDir: string; dbPath: string; maxWai
   const now = options.now ?? new Date();
   const spool = gatherSpool(options.spoolDir, options.maxWaitSeconds, now.getTime());
   const worker = gatherWorker(options.spoolDir);
+  const hook = gatherHook(path.join(defaultClaudeDir(), 'settings.json'), path.join(packageRoot(), 'dist', 'hook.cjs'));
   const { database, day } = gatherDatabase(options.dbPath, localDayRange(options.day, now));
   const problems = problemsOf(spool, database);
-  return { ok: problems.length === 0, problems, spool, worker, database, day };
+  return { ok: problems.length === 0, problems, spool, worker, hook, database, day };
 }
 
 function bytes(n: number): string {
@@ -242,7 +278,17 @@ export function formatStatus(r: StatusReport): string {
   rows.push(['  dead', String(s.dead)]);
   rows.push(['  oldest waiting', s.oldest_waiting ? `${duration(s.oldest_waiting.age_seconds)} (received ${s.oldest_waiting.received_at}, ${s.oldest_waiting.id})` : '-']);
   const w = r.worker;
-  rows.push(['worker', w.running ? `running${w.pid ? `, pid ${w.pid}` : ''}${w.since ? ` (since ${w.since})` : ''}` : 'not running']);
+  rows.push(['worker', w.running ? `running${w.pid ? `, pid ${w.pid}` : ''}${w.since ? ` (since ${w.since})` : ''}` : "not running (start one: 'claude-metrics worker', or 'claude-metrics install --service')"]);
+  const h = r.hook;
+  const hookText =
+    h.error !== null
+      ? `cannot tell: ${h.error}`
+      : h.events.length === HOOK_EVENTS.length
+        ? 'installed'
+        : h.events.length === 0
+          ? "not installed (run 'claude-metrics install')"
+          : `only for ${h.events.join(', ')} (run 'claude-metrics install')`;
+  rows.push(['hook', `${hookText} in ${h.settings}`]);
   const d = r.database;
   rows.push(['database', `${d.path}${d.exists ? ` (${bytes(d.size_bytes)}${d.schema_version !== null ? `, schema ${d.schema_version}` : ''})` : ' (not created yet)'}`]);
   rows.push(['  sessions', String(d.sessions)]);
