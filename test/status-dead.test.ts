@@ -68,7 +68,7 @@ test('status: an empty spool and no database is healthy (exit 0) and creates not
   const text = cli(['status', '--spool', sb.spool, '--db', sb.db]);
   assert.equal(text.code, 0);
   assert.match(text.stdout, /^spool +.*\(not created yet\)$/m);
-  assert.match(text.stdout, /^worker +not running$/m);
+  assert.match(text.stdout, /^worker +not running \(start one/m);
   assert.match(text.stdout, /^status: ok$/m);
 });
 
