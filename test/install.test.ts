@@ -159,14 +159,22 @@ test('the installed command spools from any folder and any PATH, also to a spool
   for (const event of EVENTS) assert.deepEqual(commandsOf(replaced, event).map((h) => h.command), [`${process.execPath} ${HOOK}`]);
 });
 
-test('an entry registered by hand as claude-metrics-hook is recognised as ours', (t) => {
+test('an entry registered by hand as claude-metrics-hook, or from a moved package, is recognised as ours', (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'settings.json');
-  const byHand = { hooks: { Stop: [{ hooks: [{ type: 'command', command: 'claude-metrics-hook', timeout: 10 }, { type: 'command', command: 'my-claude-metrics-hook-wrapper' }] }] } };
+  const byHand = {
+    hooks: {
+      Stop: [{ hooks: [{ type: 'command', command: 'claude-metrics-hook', timeout: 10 }, { type: 'command', command: 'my-claude-metrics-hook-wrapper' }] }],
+      // An install from where the package used to be, with another node.
+      SessionEnd: [{ hooks: [{ type: 'command', command: "/old/nvm/v20/bin/node '/home/me/src/claude-metrics/dist/hook.cjs' --spool /s", timeout: 10 }] }],
+    },
+  };
   fs.writeFileSync(file, JSON.stringify(byHand));
   assert.equal(cli(['install', '--settings', file]).code, 0);
   const stop = commandsOf(JSON.parse(fs.readFileSync(file, 'utf8')), 'Stop').map((h) => h.command);
   assert.deepEqual(stop, ['my-claude-metrics-hook-wrapper', `${process.execPath} ${HOOK}`], 'replaced, and a name merely containing ours is kept');
+  const end = commandsOf(JSON.parse(fs.readFileSync(file, 'utf8')), 'SessionEnd').map((h) => h.command);
+  assert.deepEqual(end, [`${process.execPath} ${HOOK}`], 'the moved install is replaced, not doubled');
 });
 
 test('a symlinked settings file stays a symlink; its target is updated', (t) => {

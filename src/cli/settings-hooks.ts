@@ -35,11 +35,15 @@ export function hookCommand(nodePath: string, hookPath: string, spoolDir: string
 }
 
 /**
- * Recognises a hook entry of ours: one naming this installation's hook file, or the
- * `claude-metrics-hook` bin (the registration the README once described by hand).
+ * Recognises a hook entry of ours: one naming this installation's hook file, the hook file of a
+ * claude-metrics package elsewhere (`…claude-metrics…/dist/hook.cjs`: the package moved, or an
+ * older install), or the `claude-metrics-hook` bin (a registration by hand).
  */
 export function ourHookMatcher(hookPath: string): (command: string) => boolean {
-  return (command) => command.includes(hookPath) || /(^|[\s'"/])claude-metrics-hook(?=$|[\s'"])/.test(command);
+  return (command) =>
+    command.includes(hookPath) ||
+    /(^|[\s'"/])claude-metrics-hook(?=$|[\s'"])/.test(command) ||
+    /[^\s'"]*claude-metrics[^\s'"]*\/dist\/hook\.cjs(?=$|[\s'"])/.test(command);
 }
 
 function isObject(value: unknown): value is JsonObject {
