@@ -9,7 +9,7 @@ import { resolveSpoolDir } from '../shared/config.js';
 import { type DeadLetter, deadIdFromArg, errorFileName, listDeadLetters, readBounded, readDeadLetter } from '../shared/dead-letters.js';
 import { type SpoolDirs, spoolDirs } from '../shared/spool-layout.js';
 
-const EXIT_USAGE = 2;
+import { EXIT_USAGE, UsageError } from './usage.js';
 const DEFAULT_SHOW_BYTES = 64 * 1024;
 /** Error files are ours and small; a bound all the same. */
 const ERROR_SHOW_BYTES = 1024 * 1024;
@@ -90,8 +90,6 @@ ${SPOOL_OPTION}
 Exit codes: 0 done, 1 an ID is unknown (then nothing is deleted), 2 usage error.
 `;
 
-class DeadUsageError extends Error {}
-
 /** A problem with the named dead letters (exit 1): reported on stderr, nothing changed. */
 class NotDeadError extends Error {}
 
@@ -116,17 +114,16 @@ export async function deadCommand(argv: string[]): Promise<number> {
         process.stderr.write(DEAD_HELP);
         return EXIT_USAGE;
       default:
-        throw new DeadUsageError(`unknown dead subcommand ${JSON.stringify(sub)} (list, show, retry or purge)`);
+        throw new UsageError(`unknown dead subcommand ${JSON.stringify(sub)} (list, show, retry or purge)`);
     }
   } catch (err) {
     if (err instanceof NotDeadError) {
       process.stderr.write(`claude-metrics dead ${sub}: ${err.message}\n`);
       return 1;
     }
-    if (err instanceof DeadUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      const help = sub && ['list', 'show', 'retry', 'purge'].includes(sub) ? `dead ${sub}` : 'dead';
-      process.stderr.write(`claude-metrics: ${(err as Error).message}\nRun 'claude-metrics ${help} --help' for usage.\n`);
-      return EXIT_USAGE;
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      // main prints it; point at the subcommand's help.
+      throw new UsageError((err as Error).message, sub && ['list', 'show', 'retry', 'purge'].includes(sub) ? `dead ${sub}` : 'dead');
     }
     throw err;
   }
@@ -264,10 +261,10 @@ function showCommand(argv: string[]): number {
     process.stdout.write(SHOW_HELP);
     return 0;
   }
-  if (args.length !== 1) throw new DeadUsageError('dead show takes exactly one ID');
+  if (args.length !== 1) throw new UsageError('dead show takes exactly one ID');
   const maxText = values['max-bytes'] as string | undefined;
   const maxBytes = maxText === undefined ? DEFAULT_SHOW_BYTES : Number(maxText);
-  if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new DeadUsageError(`--max-bytes takes a whole number, not ${JSON.stringify(maxText)}`);
+  if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new UsageError(`--max-bytes takes a whole number, not ${JSON.stringify(maxText)}`);
   const [d] = namedDeadLetters(args, dirs);
   const id = d!.id;
   const payloadFile = path.join(dirs.dead, `${id}.json`);
@@ -301,8 +298,8 @@ function describe(shown: ShownPayload | null, file: string, missing: string): st
 
 /** The dead letters a retry or purge acts on: the named ones, or all of them with --all. */
 function targets(values: Record<string, unknown>, args: string[], dirs: SpoolDirs, verb: string): DeadLetter[] {
-  if (values.all && args.length > 0) throw new DeadUsageError(`dead ${verb}: give IDs or --all, not both`);
-  if (!values.all && args.length === 0) throw new DeadUsageError(`dead ${verb} needs at least one ID, or --all`);
+  if (values.all && args.length > 0) throw new UsageError(`dead ${verb}: give IDs or --all, not both`);
+  if (!values.all && args.length === 0) throw new UsageError(`dead ${verb} needs at least one ID, or --all`);
   return values.all ? listDeadLetters(dirs.dead) : namedDeadLetters(args, dirs);
 }
 

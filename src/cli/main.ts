@@ -229,6 +229,8 @@ async function importCommand(argv: string[]): Promise<number> {
   return runWorker({ spoolDir, dbPath: resolveDbPath(values.db), drain: true, logger, pricesFile: resolvePricesFile(undefined) }, logger, tty);
 }
 
+const COMMANDS = new Set(['worker', 'import', 'install', 'uninstall', 'status', 'dead', 'report']);
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -266,7 +268,9 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`claude-metrics: ${(err as Error).message}\nRun 'claude-metrics --help' for usage.\n`);
+      const helpFor = (err instanceof UsageError && err.helpFor) || (command && COMMANDS.has(command) ? command : undefined);
+      const name = `claude-metrics${helpFor ? ` ${helpFor}` : ''}`;
+      process.stderr.write(`${name}: ${(err as Error).message}\nRun '${name} --help' for usage.\n`);
       return EXIT_USAGE;
     }
     throw err;

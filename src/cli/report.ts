@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { resolveDbPath } from '../shared/config.js';
+import { UsageError } from './usage.js';
 import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type ReportOptions, type Row, runReport, schemaVersion } from '../report/queries.js';
 import { type Column, fmtCost, fmtDuration, fmtInt, renderTable } from '../report/table.js';
 import { checkTimeZone, parseDay, systemTimeZone } from '../report/time.js';
@@ -33,19 +34,8 @@ midnight counts on both days. The database is opened read-only.
 Exit codes: 0 done, 1 the database is missing or cannot be read, 2 usage error.
 `;
 
-class ReportUsageError extends Error {}
-
 export async function reportCommand(argv: string[]): Promise<number> {
-  let opts;
-  try {
-    opts = parse(argv);
-  } catch (err) {
-    if (err instanceof ReportUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`claude-metrics report: ${(err as Error).message}\nRun 'claude-metrics report --help' for usage.\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const opts = parse(argv);
   if (opts === 'help') {
     process.stdout.write(REPORT_HELP);
     return 0;
@@ -104,24 +94,24 @@ function parse(argv: string[]): Parsed | 'help' {
     },
   });
   if (values.help) return 'help';
-  if (positionals.length === 0) throw new ReportUsageError(`which report? one of ${REPORT_KINDS.join(', ')}`);
-  if (positionals.length > 1) throw new ReportUsageError(`one report at a time (got ${positionals.join(' ')})`);
+  if (positionals.length === 0) throw new UsageError(`which report? one of ${REPORT_KINDS.join(', ')}`);
+  if (positionals.length > 1) throw new UsageError(`one report at a time (got ${positionals.join(' ')})`);
   const kind = positionals[0] as ReportKind;
-  if (!REPORT_KINDS.includes(kind)) throw new ReportUsageError(`unknown report ${JSON.stringify(kind)}: one of ${REPORT_KINDS.join(', ')}`);
+  if (!REPORT_KINDS.includes(kind)) throw new UsageError(`unknown report ${JSON.stringify(kind)}: one of ${REPORT_KINDS.join(', ')}`);
   const day = (flag: string, v: string | undefined): string | null => {
     if (v === undefined) return null;
-    if (!parseDay(v)) throw new ReportUsageError(`${flag} takes a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
+    if (!parseDay(v)) throw new UsageError(`${flag} takes a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
     return v;
   };
   const since = day('--since', values.since);
   const until = day('--until', values.until);
-  if (since && until && since > until) throw new ReportUsageError(`--since ${since} is after --until ${until}`);
+  if (since && until && since > until) throw new UsageError(`--since ${since} is after --until ${until}`);
   const timeZone = values.timezone === undefined ? systemTimeZone() : checkTimeZone(values.timezone);
-  if (timeZone === null) throw new ReportUsageError(`unknown time zone ${JSON.stringify(values.timezone)} (an IANA name such as Europe/Paris, or UTC)`);
+  if (timeZone === null) throw new UsageError(`unknown time zone ${JSON.stringify(values.timezone)} (an IANA name such as Europe/Paris, or UTC)`);
   const sow = (values['start-of-week'] ?? 'monday').toLowerCase();
-  if (sow !== 'monday' && sow !== 'sunday') throw new ReportUsageError('--start-of-week must be monday or sunday');
-  if (values['start-of-week'] !== undefined && kind !== 'weekly') throw new ReportUsageError('--start-of-week applies to the weekly report only');
-  if (values.breakdown && kind === 'model') throw new ReportUsageError('--breakdown does not apply to the model report (its rows are models)');
+  if (sow !== 'monday' && sow !== 'sunday') throw new UsageError('--start-of-week must be monday or sunday');
+  if (values['start-of-week'] !== undefined && kind !== 'weekly') throw new UsageError('--start-of-week applies to the weekly report only');
+  if (values.breakdown && kind === 'model') throw new UsageError('--breakdown does not apply to the model report (its rows are models)');
   return {
     kind,
     timeZone,

@@ -11,9 +11,9 @@ import { deadLetterIds } from '../shared/dead-letters.js';
 import { PAYLOAD_FILE_RE, payloadIdOf, receivedAtOf, spoolDirs } from '../shared/spool-layout.js';
 import { type LockState, probeWorkerLock } from '../shared/worker-lock.js';
 import { defaultClaudeDir } from './import.js';
+import { UsageError } from './usage.js';
 import { HOOK_EVENTS, ourHookMatcher, parseSettings } from './settings-hooks.js';
 
-const EXIT_USAGE = 2;
 export const DEFAULT_MAX_WAIT_SECONDS = 300;
 
 export const STATUS_HELP = `Usage: claude-metrics status [--json] [--max-wait SECONDS] [--day YYYY-MM-DD] [--spool DIR] [--db FILE]
@@ -303,51 +303,41 @@ export function formatStatus(r: StatusReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-class StatusUsageError extends Error {}
-
 export async function statusCommand(argv: string[]): Promise<number> {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        json: { type: 'boolean' },
-        'max-wait': { type: 'string' },
-        day: { type: 'string' },
-        spool: { type: 'string' },
-        db: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      process.stdout.write(STATUS_HELP);
-      return 0;
-    }
-    const maxWaitText = values['max-wait'];
-    const maxWaitSeconds = maxWaitText === undefined ? DEFAULT_MAX_WAIT_SECONDS : Number(maxWaitText);
-    if (!/^\d+$/.test(maxWaitText ?? '0') || !Number.isSafeInteger(maxWaitSeconds)) {
-      throw new StatusUsageError(`--max-wait takes a whole number of seconds, not ${JSON.stringify(maxWaitText)}`);
-    }
-    if (values.day !== undefined) {
-      try {
-        localDayRange(values.day);
-      } catch (err) {
-        throw new StatusUsageError(`--day: ${(err as Error).message}`);
-      }
-    }
-    const report = gatherStatus({
-      spoolDir: resolveSpoolDir(values.spool),
-      dbPath: resolveDbPath(values.db),
-      maxWaitSeconds,
-      day: values.day,
-    });
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
-    return report.ok ? 0 : 1;
-  } catch (err) {
-    if (err instanceof StatusUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`claude-metrics: ${(err as Error).message}\nRun 'claude-metrics status --help' for usage.\n`);
-      return EXIT_USAGE;
-    }
-    throw err;
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      json: { type: 'boolean' },
+      'max-wait': { type: 'string' },
+      day: { type: 'string' },
+      spool: { type: 'string' },
+      db: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(STATUS_HELP);
+    return 0;
   }
+  const maxWaitText = values['max-wait'];
+  const maxWaitSeconds = maxWaitText === undefined ? DEFAULT_MAX_WAIT_SECONDS : Number(maxWaitText);
+  if (!/^\d+$/.test(maxWaitText ?? '0') || !Number.isSafeInteger(maxWaitSeconds)) {
+    throw new UsageError(`--max-wait takes a whole number of seconds, not ${JSON.stringify(maxWaitText)}`);
+  }
+  if (values.day !== undefined) {
+    try {
+      localDayRange(values.day);
+    } catch (err) {
+      throw new UsageError(`--day: ${(err as Error).message}`);
+    }
+  }
+  const report = gatherStatus({
+    spoolDir: resolveSpoolDir(values.spool),
+    dbPath: resolveDbPath(values.db),
+    maxWaitSeconds,
+    day: values.day,
+  });
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  return report.ok ? 0 : 1;
 }

@@ -2,4 +2,12 @@
 // message with a pointer to --help and exits 2.
 export const EXIT_USAGE = 2;
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** The command whose --help the message points at, e.g. 'dead retry' (else the one that ran). */
+  constructor(
+    message: string,
+    readonly helpFor?: string,
+  ) {
+    super(message);
+  }
+}
