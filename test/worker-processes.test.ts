@@ -200,3 +200,23 @@ test('a drain shows progress on a terminal and stays quiet when piped', async (t
   assert.doesNotMatch(piped.stderr, /draining:/);
   assert.match(piped.stdout, /^drained: applied 50,/);
 });
+
+test('a worker.lock that is not a database: the drain still recovers processing/, a watcher still runs (both warn)', async (t) => {
+  const sb = sandbox(t);
+  spoolPayload(sb, event('garbage-lock', 'Stop'));
+  fs.mkdirSync(path.join(sb.spool, 'processing'), { recursive: true });
+  const [name] = spoolFiles(sb, 'incoming');
+  fs.renameSync(path.join(sb.spool, 'incoming', name!), path.join(sb.spool, 'processing', name!)); // a dead worker's claim
+  fs.writeFileSync(path.join(sb.spool, 'worker.lock'), 'not a database\n');
+  const r = drain(sb);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /applied 1, .*recovered 1/);
+  assert.match(r.stderr, /warn cannot probe the worker lock/);
+  const w = await startWorker(sb, [], 'worker ready');
+  t.after(() => w.child.kill('SIGKILL'));
+  assert.match(w.stderr(), /warn cannot take the worker lock; running without it/);
+  spoolPayload(sb, event('garbage-lock-2', 'Stop'));
+  await waitUntil(() => ledgerCount(sb.db) === 2);
+  w.child.kill('SIGTERM');
+  assert.equal((await w.exited).code, 0);
+});

@@ -98,7 +98,7 @@ export class Worker {
   private async runLocked(): Promise<WorkerSummary> {
     // processing/ holds what a dead worker had claimed; a drain beside a live watcher leaves the
     // watcher's claims alone.
-    const watcher = this.opts.drain ? probeWorkerLock(this.dirs.root) : undefined;
+    const watcher = this.opts.drain ? this.probeWatcher() : undefined;
     if (!watcher?.running) this.summary.recovered = recoverProcessing(this.dirs);
     const swept = sweepStaleTemps(this.dirs, TEMP_MAX_AGE_MS);
     this.log.info('worker starting', {
@@ -148,6 +148,20 @@ export class Worker {
       }
       if (attempt >= LOCK_ATTEMPTS) throw new WorkerAlreadyRunningError(result.holder);
       await new Promise((r) => setTimeout(r, LOCK_RETRY_MS));
+    }
+  }
+
+  /**
+   * Whether a watcher holds the spool. When the lock file cannot be read, say no: recovering
+   * processing/ beside a live watcher is safe (a claim it loses is skipped, the ledger dedupes),
+   * while leaving a dead worker's claims there would keep this drain waiting forever.
+   */
+  private probeWatcher(): LockState {
+    try {
+      return probeWorkerLock(this.dirs.root);
+    } catch (err) {
+      this.log.warn('cannot probe the worker lock; recovering processing/ all the same', { error: describeError(err) });
+      return { running: false, pid: null, since: null };
     }
   }
 
