@@ -261,3 +261,16 @@ test('status says whether the hook is installed, from the same settings file', (
   fs.writeFileSync(path.join(dir, 'cfg', 'settings.json'), '{not json');
   assert.match(String(status().error), /not valid JSON/);
 });
+
+test('the launchd agent (macOS) runs the same worker command, kept alive on failure', async () => {
+  // Rendered here; launchctl itself only exists on macOS.
+  const { servicePlan } = await import('../src/cli/service.ts');
+  const plan = servicePlan({ nodePath: '/opt/node/bin/node', cliPath: '/Users/me/claude-metrics/dist/cli.js', spoolDir: '/Users/me/s & t', dbPath: '/Users/me/m.db' }, 'darwin', {});
+  assert.equal(plan.kind, 'launchd');
+  assert.equal(plan.file, path.join(os.homedir(), 'Library', 'LaunchAgents', 'dev.claude-metrics.worker.plist'));
+  const args = [...plan.contents.matchAll(/^ {4}<string>(.*)<\/string>$/gm)].map((m) => m[1]);
+  assert.deepEqual(args, ['/opt/node/bin/node', '/Users/me/claude-metrics/dist/cli.js', 'worker', '--spool', '/Users/me/s &amp; t', '--db', '/Users/me/m.db', '--log-format', 'json']);
+  assert.match(plan.contents, /<key>KeepAlive<\/key>\s*<dict>\s*<key>SuccessfulExit<\/key>\s*<false\/>/);
+  assert.match(plan.contents, /<key>RunAtLoad<\/key>\s*<true\/>/);
+  assert.equal(servicePlan({ nodePath: 'n', cliPath: 'c', spoolDir: 's', dbPath: 'd' }, 'win32', {}).kind, 'none');
+});
