@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveSpoolDir } from '../shared/config.js';
-import { type DeadLetter, deadIdFromArg, errorFileName, listDeadLetters, readBounded, readDeadLetter } from '../shared/dead-letters.js';
+import { type DeadLetter, deadIdFromArg, errorFileName, listDeadLetters, readDeadLetter } from '../shared/dead-letters.js';
+import { readRegularFile } from '../shared/regular-file.js';
 import { type SpoolDirs, spoolDirs } from '../shared/spool-layout.js';
 
 import { EXIT_USAGE, UsageError } from './usage.js';
@@ -237,7 +238,7 @@ interface ShownPayload {
 function showPayload(file: string, maxBytes: number): ShownPayload | null {
   let read;
   try {
-    read = readBounded(file, maxBytes);
+    read = readRegularFile(file, maxBytes);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;

@@ -1,17 +1,16 @@
 // Dead letters as they lie in `<spool>/dead/`: listing them (payload and reason paired by id,
-// and either one alone said as such), naming one from what a user types, and reading a payload
-// or its reason safely (never following a symlink, never blocking on a FIFO, bounded). Read-only:
-// moving and deleting dead letters is `src/cli/dead.ts`'s; writing them is `src/worker/spool.ts`'s.
+// and either one alone said as such), naming one from what a user types, and reading a reason
+// safely (regular-file.ts: never following a symlink, never blocking on a FIFO, bounded).
+// Read-only: moving and deleting dead letters is `src/cli/dead.ts`'s; writing them is
+// `src/worker/spool.ts`'s.
 import fs from 'node:fs';
 import path from 'node:path';
+import { type FileKind, kindOf, readRegularFile } from './regular-file.js';
 import { PAYLOAD_FILE_RE, payloadIdOf, receivedAtOf } from './spool-layout.js';
 
 /** `<id>.error.json`, the reason written beside a dead-lettered payload. */
 export const ERROR_FILE_RE = /^(\d{13}-\d+-[0-9a-f]+)\.error\.json$/;
 const ID_RE = /^\d{13}-\d+-[0-9a-f]+$/;
-const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
-
-export type FileKind = 'file' | 'symlink' | 'directory' | 'fifo' | 'socket' | 'device' | 'other';
 
 export interface DeadReason {
   reason: string | null;
@@ -33,16 +32,6 @@ export interface DeadLetter {
 
 export function errorFileName(id: string): string {
   return `${id}.error.json`;
-}
-
-export function kindOf(stat: fs.Stats): FileKind {
-  if (stat.isFile()) return 'file';
-  if (stat.isSymbolicLink()) return 'symlink';
-  if (stat.isDirectory()) return 'directory';
-  if (stat.isFIFO()) return 'fifo';
-  if (stat.isSocket()) return 'socket';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'device';
-  return 'other';
 }
 
 function lstatOrNull(file: string): fs.Stats | null {
@@ -90,7 +79,7 @@ export function readReason(file: string): DeadReason {
   const none: DeadReason = { reason: null, dead_lettered_at: null, attempts: null, stack: null, unreadable: null };
   let text: string;
   try {
-    const read = readBounded(file, 1024 * 1024);
+    const read = readRegularFile(file, 1024 * 1024);
     if (read.kind !== 'file') return { ...none, unreadable: `not a regular file: ${read.kind}` };
     text = read.bytes.toString('utf8');
   } catch (err) {
@@ -108,42 +97,6 @@ export function readReason(file: string): DeadReason {
     };
   } catch (err) {
     return { ...none, unreadable: `not JSON: ${(err as Error).message}` };
-  }
-}
-
-export type BoundedRead =
-  | { kind: 'file'; bytes: Buffer; size: number; cut: number }
-  | { kind: Exclude<FileKind, 'file'> };
-
-/**
- * Reads at most `maxBytes` of a regular file without following a symlink or blocking on a FIFO
- * (O_NOFOLLOW | O_NONBLOCK, then fstat); anything else is only named. `cut` = bytes not read.
- */
-export function readBounded(file: string, maxBytes: number): BoundedRead {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') return { kind: 'symlink' };
-    if (code === 'ENXIO') return { kind: 'socket' };
-    throw err;
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    const kind = kindOf(stat);
-    if (kind !== 'file') return { kind } as BoundedRead;
-    const want = Math.min(stat.size, maxBytes);
-    const bytes = Buffer.alloc(want);
-    let filled = 0;
-    while (filled < want) {
-      const n = fs.readSync(fd, bytes, filled, want - filled, filled);
-      if (n === 0) break;
-      filled += n;
-    }
-    return { kind: 'file', bytes: bytes.subarray(0, filled), size: stat.size, cut: Math.max(0, stat.size - filled) };
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

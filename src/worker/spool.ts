@@ -3,11 +3,11 @@
 // recovery and sweep. The directory is the truth; nothing here touches the database.
 import fs from 'node:fs';
 import path from 'node:path';
+import { type FileKind, readRegularFile } from '../shared/regular-file.js';
 import { writeFileFully } from '../shared/spool-write.js';
 import { PAYLOAD_FILE_RE, type SpoolDirs, TEMP_FILE_RE, spoolDirs } from '../shared/spool-layout.js';
 
 export const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
-const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
 export function ensureSpool(root: string): SpoolDirs {
   const dirs = spoolDirs(root);
@@ -51,47 +51,30 @@ export type ClaimedRead =
   | { kind: 'rejected'; reason: string }
   | { kind: 'gone' };
 
-/**
- * Reads a claimed payload without following symlinks or blocking on a FIFO: the file is opened
- * with O_NOFOLLOW | O_NONBLOCK and checked with fstat before a byte is read.
- */
+/** How a dead letter's reason names what a claimed "payload" turned out to be. */
+const NOT_A_FILE: Record<Exclude<FileKind, 'file'>, string> = {
+  symlink: 'a symlink (never followed)',
+  socket: 'a socket or FIFO',
+  directory: 'a directory',
+  fifo: 'a FIFO',
+  device: 'a device',
+  other: 'not a file',
+};
+
+/** Reads a claimed payload without following symlinks or blocking on a FIFO (regular-file.ts). */
 export function readClaimedPayload(dirs: SpoolDirs, name: string): ClaimedRead {
-  const file = `${dirs.processing}/${name}`;
-  let fd: number;
+  let read;
   try {
-    fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    read = readRegularFile(`${dirs.processing}/${name}`, MAX_PAYLOAD_BYTES, { skipLarger: true });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'gone' };
-    if (code === 'ELOOP') return { kind: 'rejected', reason: 'not a regular file: a symlink (never followed)' };
-    if (code === 'ENXIO') return { kind: 'rejected', reason: 'not a regular file: a socket or FIFO' };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
     throw err;
   }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) return { kind: 'rejected', reason: `not a regular file: ${fileKind(stat)}` };
-    if (stat.size > MAX_PAYLOAD_BYTES) {
-      return { kind: 'rejected', reason: `payload too large: ${stat.size} bytes, larger than 8 MiB (${MAX_PAYLOAD_BYTES})` };
-    }
-    const bytes = Buffer.allocUnsafe(stat.size);
-    let filled = 0;
-    while (filled < stat.size) {
-      const n = fs.readSync(fd, bytes, filled, stat.size - filled, filled);
-      if (n === 0) break;
-      filled += n;
-    }
-    return { kind: 'bytes', bytes: bytes.subarray(0, filled) };
-  } finally {
-    fs.closeSync(fd);
+  if (read.kind !== 'file') return { kind: 'rejected', reason: `not a regular file: ${NOT_A_FILE[read.kind]}` };
+  if (read.size > MAX_PAYLOAD_BYTES) {
+    return { kind: 'rejected', reason: `payload too large: ${read.size} bytes, larger than 8 MiB (${MAX_PAYLOAD_BYTES})` };
   }
-}
-
-function fileKind(stat: fs.Stats): string {
-  if (stat.isDirectory()) return 'a directory';
-  if (stat.isFIFO()) return 'a FIFO';
-  if (stat.isSocket()) return 'a socket';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
-  return 'not a file';
+  return { kind: 'bytes', bytes: read.bytes };
 }
 
 /**
