@@ -32,5 +32,20 @@ await build({
     ].join('\n'),
   },
 });
+// The claimer thread (src/worker/claimer.ts starts it from dist/claimer.js, beside dist/cli.js).
+await build({
+  ...common,
+  entryPoints: ['src/worker/claimer-thread.ts'],
+  outfile: 'dist/claimer.js',
+  format: 'esm',
+  banner: {
+    js: [
+      "import { createRequire as __createRequire } from 'node:module';",
+      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+      'const require = __createRequire(import.meta.url);',
+      'const __filename = __fileURLToPath(import.meta.url);',
+    ].join('\n'),
+  },
+});
 fs.chmodSync('dist/hook.cjs', 0o755);
 fs.chmodSync('dist/cli.js', 0o755);

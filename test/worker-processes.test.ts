@@ -91,6 +91,30 @@ test('SIGTERM: the watching worker finishes its transaction, exits 0, the rest s
   assert.equal(ledgerCount(sb.db), total);
 });
 
+test('SIGTERM mid-batch in a drain: the chunks being claimed are applied and committed, nothing is left claimed', async (t) => {
+  const sb = sandbox(t);
+  const total = 6000;
+  for (let i = 0; i < total; i++) spoolPayload(sb, event(`d-${i % 40}`, 'Stop'));
+  // Default batches of 1,000: each is claimed 100 at a time on the claimer thread, so a stop
+  // lands while chunks are in flight.
+  const child = spawn(process.execPath, [CLI, 'worker', '--drain', '--spool', sb.spool, '--db', sb.db, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitUntil(() => spoolFiles(sb, 'processing').length > 0, 30_000, () => 'a claim under way');
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.match(stderr, /"msg":"worker stopping"/);
+  assert.deepEqual(spoolFiles(sb, 'processing'), [], 'nothing left claimed');
+  const applied = ledgerCount(sb.db);
+  const waiting = spoolFiles(sb, 'incoming').length;
+  assert.ok(waiting > 0, 'the drain stopped early');
+  assert.equal(applied + waiting, total, `applied ${applied} + waiting ${waiting}`);
+  assert.match(drain(sb).stdout, new RegExp(`applied ${waiting},`));
+  assert.equal(ledgerCount(sb.db), total);
+});
+
 test('another connection holds an exclusive lock for seconds: retried, nothing dead-lettered', async (t) => {
   const sb = sandbox(t);
   spoolPayload(sb, event('first', 'SessionStart'));

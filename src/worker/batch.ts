@@ -1,19 +1,14 @@
-// One batch through the middle of the pipeline: claim → read → parse → apply, all in one
-// BEGIN IMMEDIATE transaction, then acknowledge (delete) or dead-letter each file only after
-// COMMIT. Synchronous from BEGIN to the last unlink, so no signal handler runs in between.
+// One batch through the middle of the pipeline: claim → read (on the claimer thread) → parse →
+// apply, all in one BEGIN IMMEDIATE transaction, then acknowledge (delete) or dead-letter each
+// file only after COMMIT. The worker runs one batch at a time and a stop waits for it to commit.
 import type { SpoolDirs } from '../shared/spool-layout.js';
 import { receivedAtOf } from '../shared/spool-layout.js';
 import { type ApplyStatements, applyPayload } from './apply.js';
 import type { Db } from './db.js';
 import { classifyFailure, describeError } from './errors.js';
 import { parsePayload } from './parse.js';
-import {
-  type DeadLetterReason,
-  claimPayload,
-  deadLetter,
-  readClaimedPayload,
-  unclaimPayload,
-} from './spool.js';
+import { type DeadLetterReason, deadLetter, unclaimPayload } from './spool.js';
+import { type ClaimReply, type ClaimedFile, type Claimer, bytesOf, claimError } from './claimer.js';
 
 /** After this many unexpected errors on the same payload it is dead-lettered with the stack. */
 export const MAX_UNEXPECTED_ATTEMPTS = 3;
@@ -25,6 +20,10 @@ export interface BatchContext {
   savepoint: { begin: () => void; release: () => void; rollback: () => void };
   /** Unexpected-error counts per file name, kept across batches by the worker. */
   unexpectedAttempts: Map<string, number>;
+  /** The claim step (claim + read on the claimer thread). */
+  claimer: Claimer;
+  /** True once the worker is stopping: the batch claims no further chunk and commits what it has. */
+  stopping: () => boolean;
 }
 
 export interface BatchResult {
@@ -70,57 +69,117 @@ export function prepareSavepoints(db: Db): BatchContext['savepoint'] {
   return { begin: () => void begin.run(), release: () => void release.run(), rollback: () => void rollback.run() };
 }
 
+/** Applies one file the claimer gave back, inside the batch's transaction (a savepoint of its own). */
+function applyClaimed(
+  ctx: BatchContext,
+  reply: ClaimReply,
+  file: ClaimedFile,
+  now: string,
+  dead: Array<[string, DeadLetterReason]>,
+  recomputeAtEnd: Map<string, string>,
+  result: BatchResult,
+): void {
+  const { name } = file;
+  if (file.kind === 'lost' || file.kind === 'gone') return; // another worker has it, or took it back
+  if (file.kind === 'rejected') {
+    dead.push([name, { reason: file.reason }]);
+    return;
+  }
+  const parsed = parsePayload(bytesOf(reply, file));
+  if (!parsed.ok) {
+    dead.push([name, { reason: parsed.reason }]);
+    return;
+  }
+  const id = name.slice(0, -'.json'.length);
+  ctx.savepoint.begin();
+  try {
+    const fresh = applyPayload(ctx.statements, id, receivedAtOf(id).toISOString(), parsed.payload, now, (sid, tp) => recomputeAtEnd.set(sid, tp));
+    ctx.savepoint.release();
+    if (fresh) result.applied++;
+    else result.duplicates++;
+    result.toAcknowledge.push(name);
+  } catch (err) {
+    ctx.savepoint.rollback();
+    ctx.savepoint.release();
+    if (classifyFailure(err) !== 'unexpected') throw err;
+    const attempts = (ctx.unexpectedAttempts.get(name) ?? 0) + 1;
+    if (attempts >= MAX_UNEXPECTED_ATTEMPTS) {
+      ctx.unexpectedAttempts.delete(name);
+      dead.push([name, { reason: `failed ${attempts} times: ${describeError(err)}`, stack: (err as Error).stack, attempts }]);
+    } else {
+      ctx.unexpectedAttempts.set(name, attempts);
+      result.retryLater.push(name);
+    }
+  }
+}
+
 /**
- * Applies `names` (sorted) in one transaction. Throws on a transient or fatal error after
- * rolling back and returning every claimed file to incoming/: nothing is lost or half-done.
+ * After a failure: waits for a chunk still being claimed and returns the names it may have
+ * moved to processing/. If the thread died, which of them it claimed is unknown: all are
+ * returned (unclaiming one it never claimed finds nothing, or hands a concurrent worker's claim
+ * back to incoming/, where the ledger keeps it from applying twice).
  */
-export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchResult {
+async function settleInFlight(inFlight: InFlightChunk): Promise<string[]> {
+  try {
+    const reply = await inFlight.reply;
+    const names = reply.files.filter((f) => f.kind !== 'lost').map((f) => f.name);
+    if (reply.error?.claimed) names.push(reply.error.name);
+    return names;
+  } catch {
+    // The thread died mid-chunk: Claimer's onDeath has logged why; the batch's own error is
+    // what the caller handles.
+    return inFlight.names;
+  }
+}
+
+/** Names per request to the claimer thread: small, so the first chunk of a batch comes back fast. */
+export const CLAIM_CHUNK = 100;
+/** Requests kept in flight, so the claimer thread never waits for this one to ask. */
+const CLAIM_DEPTH = 3;
+
+interface InFlightChunk {
+  names: string[];
+  reply: Promise<ClaimReply>;
+}
+
+/**
+ * Applies `names` (sorted) in one transaction. The claimer thread claims and reads chunk n+1
+ * while this thread applies chunk n. Throws on a transient or fatal error after rolling back and
+ * returning every claimed file to incoming/: nothing is lost or half-done. Once `ctx.stopping()`
+ * says so, no further chunk is claimed and what was applied commits.
+ */
+export async function applyBatch(ctx: BatchContext, names: readonly string[]): Promise<BatchResult> {
   const { db, dirs } = ctx;
   const result: BatchResult = { toAcknowledge: [], applied: 0, duplicates: 0, deadLettered: 0, deadLetters: [], retryLater: [], claimed: 0, figureErrors: [] };
   const claimed: string[] = [];
   const dead: Array<[string, DeadLetterReason]> = [];
   /** Sessions whose figures this batch must recompute (once each, after its payloads): id → transcript. */
   const recomputeAtEnd = new Map<string, string>();
+  const chunks: string[][] = [];
+  for (let i = 0; i < names.length; i += CLAIM_CHUNK) chunks.push(names.slice(i, i + CLAIM_CHUNK));
+  /** Chunks asked of the claimer thread and not yet applied, oldest first. */
+  const inFlight: InFlightChunk[] = [];
+  let nextChunk = 0;
+  const requestMore = (): void => {
+    while (inFlight.length < CLAIM_DEPTH && nextChunk < chunks.length && !ctx.stopping()) {
+      const chunk = chunks[nextChunk++]!;
+      inFlight.push({ names: chunk, reply: ctx.claimer.claim(chunk) });
+    }
+  };
   db.exec('BEGIN IMMEDIATE'); // waits for the write lock first, so a busy database claims nothing
   try {
     const now = new Date().toISOString();
-    for (const name of names) {
-      if (!claimPayload(dirs, name)) continue;
-      claimed.push(name);
-      const read = readClaimedPayload(dirs, name);
-      if (read.kind === 'gone') continue; // a concurrent worker's recovery took it back
-      if (read.kind === 'rejected') {
-        dead.push([name, { reason: read.reason }]);
-        continue;
+    requestMore();
+    while (inFlight.length > 0) {
+      const reply = await inFlight[0]!.reply;
+      inFlight.shift();
+      for (const file of reply.files) if (file.kind !== 'lost') claimed.push(file.name);
+      if (reply.error) {
+        if (reply.error.claimed) claimed.push(reply.error.name);
+        throw claimError(reply.error);
       }
-      const parsed = parsePayload(read.bytes);
-      if (!parsed.ok) {
-        dead.push([name, { reason: parsed.reason }]);
-        continue;
-      }
-      const id = name.slice(0, -'.json'.length);
-      ctx.savepoint.begin();
-      try {
-        const fresh = applyPayload(ctx.statements, id, receivedAtOf(id).toISOString(), parsed.payload, now, (sid, tp) =>
-          recomputeAtEnd.set(sid, tp),
-        );
-        ctx.savepoint.release();
-        if (fresh) result.applied++;
-        else result.duplicates++;
-        result.toAcknowledge.push(name);
-      } catch (err) {
-        ctx.savepoint.rollback();
-        ctx.savepoint.release();
-        if (classifyFailure(err) !== 'unexpected') throw err;
-        const attempts = (ctx.unexpectedAttempts.get(name) ?? 0) + 1;
-        if (attempts >= MAX_UNEXPECTED_ATTEMPTS) {
-          ctx.unexpectedAttempts.delete(name);
-          dead.push([name, { reason: `failed ${attempts} times: ${describeError(err)}`, stack: (err as Error).stack, attempts }]);
-        } else {
-          ctx.unexpectedAttempts.set(name, attempts);
-          result.retryLater.push(name);
-        }
-      }
+      requestMore();
+      for (const file of reply.files) applyClaimed(ctx, reply, file, now, dead, recomputeAtEnd, result);
     }
     for (const [sessionId, transcriptPath] of recomputeAtEnd) recomputeFigures(ctx, sessionId, transcriptPath, result);
     for (const [name, why] of dead) {
@@ -130,6 +189,7 @@ export function applyBatch(ctx: BatchContext, names: readonly string[]): BatchRe
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
+    for (const chunk of inFlight.splice(0)) claimed.push(...(await settleInFlight(chunk)));
     for (const name of claimed) unclaimPayload(dirs, name);
     throw err;
   }

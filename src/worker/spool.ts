@@ -26,14 +26,21 @@ function isGone(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
-/** Claims by rename; false when the file is gone (another worker won, or it was a stale hint). */
+/**
+ * Claims by rename; false when the file is gone (another worker won, or it was a stale hint).
+ * A processing/ removed under the worker is made again (else every claim would look lost and
+ * the payloads would wait forever).
+ */
 export function claimPayload(dirs: SpoolDirs, name: string): boolean {
-  try {
-    fs.renameSync(`${dirs.incoming}/${name}`, `${dirs.processing}/${name}`);
-    return true;
-  } catch (err) {
-    if (isGone(err)) return false;
-    throw err;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.renameSync(`${dirs.incoming}/${name}`, `${dirs.processing}/${name}`);
+      return true;
+    } catch (err) {
+      if (!isGone(err)) throw err;
+      if (attempt > 0 || fs.existsSync(dirs.processing)) return false;
+      fs.mkdirSync(dirs.processing, { recursive: true, mode: 0o700 });
+    }
   }
 }
 

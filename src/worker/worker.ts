@@ -12,6 +12,7 @@ import { DEFAULT_PRICES, mergePriceOverrides, priceResolver } from './pricing.js
 import { type BatchContext, applyBatch, prepareSavepoints } from './batch.js';
 import { type Db, openDatabase } from './db.js';
 import { backoffDelayMs, classifyFailure, describeError } from './errors.js';
+import { Claimer } from './claimer.js';
 import { acknowledgePayloads, ensureSpool, listPayloads, recoverProcessing, sweepStaleTemps, unclaimPayload } from './spool.js';
 
 export interface WorkerOptions {
@@ -60,6 +61,9 @@ export class Worker {
   private readonly rescanMs: number;
   private readonly queue = new PQueue({ concurrency: 1 });
   private readonly pending = new Set<string>();
+  private readonly claimer: Claimer;
+  /** A batch is between BEGIN and its last dead-letter move (it awaits the claimer thread). */
+  private batchRunning = false;
   /** Deletes of committed payloads still under way (awaited before drain ends or close). */
   private readonly acknowledging = new Set<Promise<void>>();
   private db: Db | undefined;
@@ -78,6 +82,7 @@ export class Worker {
   constructor(private readonly opts: WorkerOptions) {
     this.dirs = ensureSpool(opts.spoolDir);
     this.log = opts.logger;
+    this.claimer = new Claimer(this.dirs, (err) => this.log.error('the claimer thread died; starting another', { error: describeError(err) }));
     this.batchSize = opts.batchSize ?? 1000;
     this.rescanMs = opts.rescanMs ?? 2000;
     this.finished = new Promise((resolve, reject) => {
@@ -110,6 +115,7 @@ export class Worker {
       stale_temps_removed: swept,
       ...(watcher?.running ? { watcher_pid: watcher.pid } : {}),
     });
+    this.claimer.warmUp(); // boots beside the database's opening
     const priceFor = this.loadPrices();
     await this.openDatabaseWithRetry(priceFor);
     if (this.stopping) return this.summary;
@@ -185,6 +191,8 @@ export class Worker {
           statements: prepareApplyStatements(this.db, priceFor),
           savepoint: prepareSavepoints(this.db),
           unexpectedAttempts: new Map(),
+          claimer: this.claimer,
+          stopping: () => this.stopping,
         };
         return;
       } catch (err) {
@@ -257,7 +265,7 @@ export class Worker {
   }
 
   private schedule(): void {
-    if (this.stopping || this.scheduled || this.backoffTimer) return;
+    if (this.stopping || this.scheduled || this.batchRunning || this.backoffTimer) return;
     if (this.pending.size === 0) {
       if (this.opts.drain) this.checkDrained();
       return;
@@ -267,16 +275,26 @@ export class Worker {
     this.queue.add(() => this.runBatch()).catch((err: unknown) => this.fail(err));
   }
 
-  private runBatch(): void {
+  private async runBatch(): Promise<void> {
     this.scheduled = false;
     if (this.stopping || !this.ctx) return;
+    this.batchRunning = true;
+    try {
+      await this.runOneBatch(this.ctx);
+    } finally {
+      this.batchRunning = false;
+    }
+    this.schedule();
+  }
+
+  private async runOneBatch(ctx: BatchContext): Promise<void> {
     const names = [...this.pending].sort().slice(0, this.batchSize);
     for (const name of names) this.pending.delete(name);
     let retryLater: string[] = [];
     let error: string | undefined;
     try {
       const started = performance.now();
-      const result = applyBatch(this.ctx, names);
+      const result = await applyBatch(ctx, names);
       const batchMs = performance.now() - started;
       this.acknowledge(result.toAcknowledge);
       this.summary.applied += result.applied;
@@ -286,7 +304,7 @@ export class Worker {
       for (const f of result.figureErrors) this.log.error('could not compute session figures', { session_id: f.sessionId, error: f.error });
       for (const d of result.deadLetters) this.log.warn('dead-lettered', { id: d.name.slice(0, -'.json'.length), reason: d.reason, dead: this.dirs.dead });
       if (result.claimed > 0) {
-        const t = this.ctx.statements.figures.stats;
+        const t = ctx.statements.figures.stats;
         // One line per batch (a watching worker's batch is usually one event; a drain's, up to --batch-size).
         this.log.info('batch applied', {
           ms: Number(batchMs.toFixed(3)),
@@ -320,9 +338,7 @@ export class Worker {
         this.backoffTimer = undefined;
         this.schedule();
       }, delay);
-      return;
     }
-    this.schedule();
   }
 
   /** Deletes committed payloads; one that cannot be deleted goes back to incoming/ (then a duplicate). */
@@ -369,6 +385,7 @@ export class Worker {
     clearTimeout(this.backoffTimer);
     await this.watcher?.close();
     await this.queue.onIdle();
+    await this.claimer.close();
     await Promise.all(this.acknowledging);
     this.db?.close();
     this.db = undefined;
