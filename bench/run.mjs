@@ -22,6 +22,8 @@ import Database from 'better-sqlite3';
 import { benchTranscripts } from './transcript-bench.mjs';
 import { envInt, fmtMs, fmtRatio, hrUs, listDir, mark, median, pct, section, sleepMs, table } from './util.mjs';
 
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
 // ---------------------------------------------------------------------------------------------
 // Poller thread (section 3): watches the ledger from a read-only connection and records when
 // each row first becomes visible, i.e. when its transaction committed (to within the poll step).
@@ -339,74 +341,132 @@ function sessionEndPayloads(count, now) {
   return files;
 }
 
+/** Writes the payload files into a fresh spool under `tmp` and flushes them to disk. */
+async function freshSpool(tmp, label, files) {
+  const dir = fs.mkdtempSync(path.join(tmp, `${label}-`));
+  const incoming = path.join(dir, 'spool', 'incoming');
+  fs.mkdirSync(incoming, { recursive: true, mode: 0o700 });
+  for (const f of files) fs.writeFileSync(path.join(incoming, f.name), f.bytes, { mode: 0o600 });
+  spawnSync('sync'); // flush the new files now, not during the timed run (the hook fsyncs its files)
+  await sleepMs(200);
+  return dir;
+}
+
+/** Builds bench/drain-floor.c if a C compiler is here; null otherwise (that floor is then skipped). */
+function buildCFloor(tmp) {
+  const out = path.join(tmp, 'drain-floor');
+  for (const cc of ['cc', 'gcc', 'clang']) {
+    const r = spawnSync(cc, ['-O2', '-pthread', '-o', out, path.join(HERE, 'drain-floor.c')], { stdio: 'ignore' });
+    if (r.status === 0) return out;
+  }
+  return null;
+}
+
 async function benchDrain({ cfg, tmp, cliJs, problems, misses }) {
   const n = cfg.drainPayloads;
   section(`2. Drain throughput (${n.toLocaleString('en-US')} SessionEnd payloads, ${cfg.drainRuns} runs, fresh spool + db each)`);
   const files = sessionEndPayloads(n, Date.now());
   const sessions = new Set(files.map((f) => f.sessionId)).size;
+  const cFloor = buildCFloor(tmp);
+  // The floors: the protocol's file steps alone on the same files, same disk, same run.
+  const floors = [
+    { key: 'thread', cmd: process.execPath, args: (spool) => [path.join(HERE, 'drain-floor.mjs'), spool, 'thread'] },
+    { key: 'overlap', cmd: process.execPath, args: (spool) => [path.join(HERE, 'drain-floor.mjs'), spool, 'overlap'] },
+    ...(cFloor ? [{ key: 'c', cmd: cFloor, args: (spool) => [spool, '8'] }] : []),
+  ];
   const results = [];
   for (let run = 1; run <= cfg.drainRuns; run++) {
-    const dir = fs.mkdtempSync(path.join(tmp, `drain-${run}-`));
-    const incoming = path.join(dir, 'spool', 'incoming');
-    fs.mkdirSync(incoming, { recursive: true, mode: 0o700 });
-    for (const f of files) fs.writeFileSync(path.join(incoming, f.name), f.bytes, { mode: 0o600 });
-    spawnSync('sync'); // flush the 10,000 new files now, not during the timed drain
-    await sleepMs(200);
-    const db = path.join(dir, 'drain.db');
-    const t0 = hrUs();
-    const r = spawnSync(process.execPath, [cliJs, 'worker', '--drain', '--spool', path.join(dir, 'spool'), '--db', db], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 16 << 20,
-    });
-    const ms = (hrUs() - t0) / 1000;
-    const stdout = r.stdout?.toString() ?? '';
-    const stderr = r.stderr?.toString() ?? '';
-    const res = { run, ms, rate: n / (ms / 1000), ok: true, notes: [] };
+    const res = { run, ok: true, notes: [], floors: {} };
     const fail = (msg) => {
       res.ok = false;
       problems.push(`drain run ${run}: ${msg}`);
     };
-    if (r.error || r.status !== 0) fail(`worker exited ${r.status}${r.signal ? ` (${r.signal})` : ''}${r.error ? ` ${r.error.message}` : ''}: ${stderr.trim().slice(-500)}`);
-    const summary = /drained: applied (\d+), dead-lettered (\d+), retried (\d+)/.exec(stdout);
-    res.summary = stdout.trim();
-    if (!summary) fail(`no summary line on stdout (${JSON.stringify(stdout.trim().slice(0, 200))})`);
-    else if (Number(summary[1]) !== n) fail(`summary says applied ${summary[1]}, expected ${n}`);
-    const warnings = stderr.split('\n').filter((l) => / (warn|error) /.test(l));
-    if (warnings.length) res.notes.push(`${warnings.length} warn/error log line(s), first: ${warnings[0].slice(0, 200)}`);
-    // The ledger must hold exactly the ids written, the spool must be empty.
-    try {
-      const conn = new Database(db, { readonly: true, fileMustExist: true });
-      const ids = new Set(conn.prepare('SELECT id FROM payloads').pluck().all());
-      const sessionRows = conn.prepare("SELECT count(*) FROM sessions WHERE end_reason = 'other' AND end_time IS NOT NULL").pluck().get();
-      conn.close();
-      const missing = files.filter((f) => !ids.has(f.name.slice(0, -5))).length;
-      res.rows = ids.size;
-      if (missing > 0 || ids.size !== n) fail(`ERROR: ledger holds ${ids.size} rows, ${missing} of the ${n} payload ids missing`);
-      if (sessionRows !== sessions) fail(`${sessionRows} ended sessions in the sessions table, expected ${sessions}`);
-    } catch (err) {
-      fail(`cannot read the ledger: ${err.message}`);
+    // Who goes first rotates, so a slow moment of the machine does not always land on one.
+    const order = ['drain', ...floors.map((f) => f.key)];
+    for (let k = 0; k < (run - 1) % order.length; k++) order.push(order.shift());
+    for (const who of order) {
+      const dir = await freshSpool(tmp, `drain-${run}-${who}`, files);
+      const spool = path.join(dir, 'spool');
+      if (who !== 'drain') {
+        const floor = floors.find((f) => f.key === who);
+        const t0 = hrUs();
+        const r = spawnSync(floor.cmd, floor.args(spool), { stdio: ['ignore', 'pipe', 'pipe'] });
+        res.floors[who] = (hrUs() - t0) / 1000;
+        if (r.status !== 0 || listDir(path.join(spool, 'incoming')).length || listDir(path.join(spool, 'processing')).length) {
+          fail(`floor ${who} failed (exit ${r.status}): ${r.stderr?.toString().trim().slice(-300)}`);
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      const db = path.join(dir, 'drain.db');
+      const t0 = hrUs();
+      const r = spawnSync(process.execPath, [cliJs, 'worker', '--drain', '--spool', spool, '--db', db], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 16 << 20,
+      });
+      res.ms = (hrUs() - t0) / 1000;
+      res.rate = n / (res.ms / 1000);
+      const stdout = r.stdout?.toString() ?? '';
+      const stderr = r.stderr?.toString() ?? '';
+      if (r.error || r.status !== 0) fail(`worker exited ${r.status}${r.signal ? ` (${r.signal})` : ''}${r.error ? ` ${r.error.message}` : ''}: ${stderr.trim().slice(-500)}`);
+      const summary = /drained: applied (\d+), dead-lettered (\d+), retried (\d+)/.exec(stdout);
+      res.summary = stdout.trim();
+      if (!summary) fail(`no summary line on stdout (${JSON.stringify(stdout.trim().slice(0, 200))})`);
+      else if (Number(summary[1]) !== n) fail(`summary says applied ${summary[1]}, expected ${n}`);
+      const warnings = stderr.split('\n').filter((l) => / (warn|error) /.test(l));
+      if (warnings.length) res.notes.push(`${warnings.length} warn/error log line(s), first: ${warnings[0].slice(0, 200)}`);
+      // The ledger must hold exactly the ids written, the spool must be empty.
+      try {
+        const conn = new Database(db, { readonly: true, fileMustExist: true });
+        const ids = new Set(conn.prepare('SELECT id FROM payloads').pluck().all());
+        const sessionRows = conn.prepare("SELECT count(*) FROM sessions WHERE end_reason = 'other' AND end_time IS NOT NULL").pluck().get();
+        conn.close();
+        const missing = files.filter((f) => !ids.has(f.name.slice(0, -5))).length;
+        res.rows = ids.size;
+        if (missing > 0 || ids.size !== n) fail(`ERROR: ledger holds ${ids.size} rows, ${missing} of the ${n} payload ids missing`);
+        if (sessionRows !== sessions) fail(`${sessionRows} ended sessions in the sessions table, expected ${sessions}`);
+      } catch (err) {
+        fail(`cannot read the ledger: ${err.message}`);
+      }
+      const left = ['incoming', 'processing', 'dead'].map((d) => [d, listDir(path.join(spool, d)).length]).filter(([, c]) => c > 0);
+      if (left.length) fail(`files left in the spool: ${left.map(([d, c]) => `${d}/ ${c}`).join(', ')}`);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    const left = ['incoming', 'processing', 'dead'].map((d) => [d, listDir(path.join(dir, 'spool', d)).length]).filter(([, c]) => c > 0);
-    if (left.length) fail(`files left in the spool: ${left.map(([d, c]) => `${d}/ ${c}`).join(', ')}`);
+    res.nodeFloor = Math.min(res.floors.thread, res.floors.overlap);
     results.push(res);
-    fs.rmSync(dir, { recursive: true, force: true });
   }
+  const rateOf = (ms) => Math.round(n / (ms / 1000)).toLocaleString('en-US');
   table(
-    ['run', 'wall (whole process)', 'payloads/s', 'ledger rows', 'ok'],
-    results.map((r) => [r.run, fmtMs(r.ms), Math.round(r.rate).toLocaleString('en-US'), r.rows ?? '?', r.ok ? 'yes' : 'NO']),
+    ['run', 'drain (whole process)', 'payloads/s', 'ledger rows', 'ok', 'floor: Node thread', 'Node overlap', ...(cFloor ? ['C, 8 threads'] : [])],
+    results.map((r) => [
+      r.run,
+      fmtMs(r.ms),
+      rateOf(r.ms),
+      r.rows ?? '?',
+      r.ok ? 'yes' : 'NO',
+      fmtMs(r.floors.thread),
+      fmtMs(r.floors.overlap),
+      ...(cFloor ? [fmtMs(r.floors.c)] : []),
+    ]),
   );
   const med = median(results.map((r) => r.ms));
   const rate = n / (med / 1000);
+  const nodeFloor = median(results.map((r) => r.nodeFloor));
+  const ratios = results.map((r) => r.ms / r.nodeFloor);
   console.log('');
   table(
     ['figure', 'value', 'target', ''],
     [
       ['median wall time', fmtMs(med), '', ''],
-      ['payloads/s (at median)', Math.round(rate).toLocaleString('en-US'), '>= 20,000', mark(rate >= 20_000)],
+      ['payloads/s (at median)', rateOf(med), '>= 20,000', mark(rate >= 20_000)],
+      ['floor in Node, no database (median of the faster per run)', `${fmtMs(nodeFloor)} = ${rateOf(nodeFloor)}/s`, '', ''],
+      ...(cFloor ? [['floor in C, 8 threads, no database (median)', `${fmtMs(median(results.map((r) => r.floors.c)))} = ${rateOf(median(results.map((r) => r.floors.c)))}/s`, '', '']] : []),
+      ['drain / Node floor (ratio of medians; median per run)', `${fmtRatio(med / nodeFloor)} (${fmtRatio(median(ratios))})`, '', ''],
     ],
   );
-  if (rate < 20_000) misses.push(`drain ${Math.round(rate).toLocaleString('en-US')}/s < 20,000/s`);
+  if (rate < 20_000) misses.push(`drain ${rateOf(med)}/s < 20,000/s (the Node floor here: ${rateOf(nodeFloor)}/s)`);
   console.log(`  (${sessions} distinct sessions; worker said: ${results.at(-1)?.summary || 'nothing'})`);
+  console.log('  floor = the same files claimed by rename, read (O_NOFOLLOW, fstat) and deleted, nothing else: bench/drain-floor.mjs, bench/drain-floor.c');
   for (const r of results) for (const note of r.notes) console.log(`  note (run ${r.run}): ${note}`);
   if (results.every((r) => r.ok)) console.log(`  check: every run left all ${n.toLocaleString('en-US')} ids in the ledger and an empty spool`);
 }

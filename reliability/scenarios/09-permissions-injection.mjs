@@ -116,7 +116,16 @@ export async function run(ctx) {
 
   // --- a watching worker (database modes while it holds -wal/-shm), then a drain ---
   const worker = await startWorker(spool, db, ['--rescan-ms', '200']);
-  await waitUntil(() => files(path.join(spool, 'incoming')).length === 0, 20_000, 50);
+  // Dead letters move to dead/ after their batch commits: wait for processing/ to empty and for
+  // each planted link's reason file, or the mode check below would race the worker.
+  await waitUntil(
+    () =>
+      files(path.join(spool, 'incoming')).length === 0 &&
+      files(path.join(spool, 'processing')).length === 0 &&
+      files(path.join(spool, 'dead')).filter((f) => f.endsWith('.error.json')).length >= planted.length,
+    20_000,
+    50,
+  );
   for (const f of [db, `${db}-wal`, `${db}-shm`]) modeReport[path.basename(f)] = fs.existsSync(f) ? mode(f) : 'absent';
   modeReport.processing = mode(path.join(spool, 'processing'));
   modeReport.dead = mode(path.join(spool, 'dead'));
