@@ -133,7 +133,7 @@ async function settleInFlight(inFlight: InFlightChunk): Promise<string[]> {
 }
 
 /** Names per request to the claimer thread: small, so the first chunk of a batch comes back fast. */
-export const CLAIM_CHUNK = 100;
+const CLAIM_CHUNK = 100;
 /** Requests kept in flight, so the claimer thread never waits for this one to ask. */
 const CLAIM_DEPTH = 3;
 
@@ -189,7 +189,8 @@ export async function applyBatch(ctx: BatchContext, names: readonly string[]): P
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
-    for (const chunk of inFlight.splice(0)) claimed.push(...(await settleInFlight(chunk)));
+    // Every chunk still in flight gets its handler now (a dead thread rejects them all at once).
+    for (const names of await Promise.all(inFlight.splice(0).map(settleInFlight))) claimed.push(...names);
     for (const name of claimed) unclaimPayload(dirs, name);
     throw err;
   }

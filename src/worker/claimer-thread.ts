@@ -12,7 +12,7 @@ if (!port) throw new Error('claimer-thread.ts runs only as a worker thread');
 const dirs = (workerData as { dirs: SpoolDirs }).dirs;
 
 /** Claims and reads `names` in order; stops at the first error, which ends the reply. */
-export function claimChunk(names: readonly string[]): ClaimReply {
+function claimChunk(names: readonly string[]): ClaimReply {
   const files: ClaimedFile[] = [];
   const bodies: Buffer[] = [];
   let offset = 0;
