@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 
 fs.rmSync('dist', { recursive: true, force: true });
-const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
+const common = { bundle: true, platform: 'node', target: 'node22', legalComments: 'none', logLevel: 'warning' };
 await build({
   ...common,
   entryPoints: ['src/hook/main.ts'],

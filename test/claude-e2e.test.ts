@@ -17,7 +17,7 @@ import { test } from 'node:test';
 import { CLI, HOOK, ROOT, ledgerCount, query, waitUntil } from './helpers.ts';
 import { type MessagesApi, type Script, type ServedResponse, type ServedUsage, startMessagesApi } from './support/messages-api.ts';
 
-const CLAUDE_VERSION = '2.1.197';
+const CLAUDE_VERSION = '2.1.332';
 const CLAUDE_PACKAGE = path.join(ROOT, 'node_modules', '@anthropic-ai', 'claude-code');
 // The package's bin is bin/claude.exe on every platform: its postinstall puts the native binary there.
 const CLAUDE_BIN = path.join(CLAUDE_PACKAGE, 'bin', 'claude.exe');

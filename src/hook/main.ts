@@ -63,10 +63,22 @@ function readStdin(done: (bytes: Buffer, timedOut: boolean) => void): void {
     clearTimeout(timer);
     done(Buffer.concat(chunks, total).subarray(0, STDIN_CAP_BYTES), timedOut);
   };
-  // When the timer fires, let one more poll phase run before giving up: a hook starved of CPU
-  // may find its timer expired at its first loop turn while the whole payload (and EOF) already
-  // waits on stdin; timers run before I/O in each turn of the event loop.
-  const timer = setTimeout(() => setImmediate(() => finish(true)), STDIN_TIMEOUT_MS);
+  // When the timer fires, give up only once stdin has stopped making progress: a hook starved of
+  // CPU may find its timer expired at its first loop turn while the whole payload (and EOF)
+  // already waits on stdin. Timers run before I/O in each turn of the event loop, and Node 24
+  // delivers a pipe's data and its EOF in different turns (Node 22 in one), so each check runs
+  // after a poll phase (setImmediate) and waits for two turns in a row that brought nothing.
+  const IDLE_TURNS = 2;
+  const giveUpWhenIdle = (seen: number, idle: number): void => {
+    if (finished) return;
+    if (total !== seen) return void setImmediate(() => giveUpWhenIdle(total, 0));
+    if (idle + 1 >= IDLE_TURNS) return finish(true);
+    setImmediate(() => giveUpWhenIdle(seen, idle + 1));
+  };
+  const timer = setTimeout(() => {
+    const seen = total;
+    setImmediate(() => giveUpWhenIdle(seen, 0));
+  }, STDIN_TIMEOUT_MS);
   const stdin = process.stdin;
   stdin.on('data', (chunk: Buffer) => {
     chunks.push(chunk);
