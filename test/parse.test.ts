@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePayload } from '../src/worker/parse.ts';
 import { backoffDelayMs, classifyFailure } from '../src/worker/errors.ts';
-import { formatPayloadId, payloadIdOf, receivedAtOf } from '../src/shared/spool-layout.ts';
+import { formatPayloadId, payloadIdOf, payloadKindOf, receivedAtOf } from '../src/shared/spool-layout.ts';
 
 const parse = (s: string) => parsePayload(Buffer.from(s));
 
@@ -58,6 +58,13 @@ test('payload ids carry their time and are told apart from temp files', () => {
   assert.equal(payloadIdOf(`${id}.json.123456`), null);
   assert.equal(payloadIdOf('notes.json'), null);
   assert.equal(receivedAtOf(id).toISOString(), new Date(1795462831261).toISOString());
+  assert.equal(payloadKindOf(id), null, 'no kind: a hook payload');
+  const snapshot = formatPayloadId(1795462831261, 4242, 'beef01', 'statusline');
+  assert.equal(snapshot, '1795462831261-4242-beef01-statusline');
+  assert.equal(payloadIdOf(`${snapshot}.json`), snapshot);
+  assert.equal(payloadKindOf(snapshot), 'statusline');
+  assert.equal(receivedAtOf(snapshot).toISOString(), new Date(1795462831261).toISOString());
+  assert.equal(payloadIdOf(`${id}-other.json`), null, 'an unknown kind is not a payload name');
 });
 
 test('failure classes: busy, locked and full are transient; read-only is fatal; others unexpected', () => {

@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type FileKind, kindOf, readRegularFile } from './regular-file.js';
-import { PAYLOAD_FILE_RE, payloadIdOf, receivedAtOf } from './spool-layout.js';
+import { PAYLOAD_FILE_RE, PAYLOAD_ID_PATTERN, payloadIdOf, receivedAtOf } from './spool-layout.js';
 
 /** `<id>.error.json`, the reason written beside a dead-lettered payload. */
-export const ERROR_FILE_RE = /^(\d{13}-\d+-[0-9a-f]+)\.error\.json$/;
-const ID_RE = /^\d{13}-\d+-[0-9a-f]+$/;
+export const ERROR_FILE_RE = new RegExp(`^(${PAYLOAD_ID_PATTERN})\\.error\\.json$`);
+const ID_RE = new RegExp(`^${PAYLOAD_ID_PATTERN}$`);
 
 export interface DeadReason {
   reason: string | null;

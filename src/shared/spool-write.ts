@@ -5,12 +5,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { formatPayloadId, spoolDirs } from './spool-layout.js';
+import { type PayloadKind, formatPayloadId, spoolDirs } from './spool-layout.js';
 
 /** Writes one payload; creates missing spool folders (0700). Returns its id. */
-export function writePayload(root: string, bytes: Buffer | string, options: { syncDir?: boolean } = {}): string {
+export function writePayload(root: string, bytes: Buffer | string, options: { syncDir?: boolean; kind?: PayloadKind } = {}): string {
   const dirs = spoolDirs(root);
-  const id = formatPayloadId(Date.now(), process.pid, crypto.randomBytes(6).toString('hex'));
+  const id = formatPayloadId(Date.now(), process.pid, crypto.randomBytes(6).toString('hex'), options.kind);
   const file = path.join(dirs.incoming, `${id}.json`);
   try {
     writeFileFully(file, bytes);
