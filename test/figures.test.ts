@@ -205,7 +205,7 @@ test('import backfills every session under projects/ through the spool; running 
   // CLAUDE_CONFIG_DIR is the default folder; piped, nothing but the summary is printed.
   const first = run([], { CLAUDE_CONFIG_DIR: claude });
   assert.equal(first.status, 0, first.stderr);
-  assert.match(first.stdout, /^import: spooled 3 sessions from .*projects\n/);
+  assert.match(first.stdout, /^import: 3 sessions found in .*projects, 3 spooled\n/);
   assert.equal(first.stderr, '');
   assert.equal(spoolFiles(sb, 'incoming').length, 3);
   assert.equal(drain(sb).code, 0);

@@ -30,8 +30,9 @@ interface StatusJson {
   day: { date: string; time_zone: string; start: string; end: string; cost_usd: number | null; api_calls: number };
 }
 
-function status(sb: Sandbox, extra: string[] = [], env: NodeJS.ProcessEnv = {}): { code: number | null; json: StatusJson; stderr: string } {
-  const r = cli(['status', '--json', '--spool', sb.spool, '--db', sb.db, ...extra], env);
+/** `status --json`, judging only the spool and database unless `everything` (worker and hook too). */
+function status(sb: Sandbox, extra: string[] = [], env: NodeJS.ProcessEnv = {}, everything = false): { code: number | null; json: StatusJson; stderr: string } {
+  const r = cli(['status', '--json', '--spool', sb.spool, '--db', sb.db, ...(everything ? [] : ['--spool-only']), ...extra], env);
   return { code: r.code, json: JSON.parse(r.stdout) as StatusJson, stderr: r.stderr };
 }
 
@@ -65,7 +66,7 @@ test('status: an empty spool and no database is healthy (exit 0) and creates not
   assert.equal(json.day.api_calls, 0);
   assert.equal(fs.existsSync(sb.spool), false, 'status never creates the spool');
   assert.equal(fs.existsSync(sb.db), false, 'status never creates the database');
-  const text = cli(['status', '--spool', sb.spool, '--db', sb.db]);
+  const text = cli(['status', '--spool-only', '--spool', sb.spool, '--db', sb.db]);
   assert.equal(text.code, 0);
   assert.match(text.stdout, /^spool +.*\(not created yet\)$/m);
   assert.match(text.stdout, /^worker +not running \(start one/m);
@@ -85,7 +86,7 @@ test('status: payloads waiting longer than --max-wait need attention (exit 1, na
   assert.ok(json.spool.oldest_waiting!.age_seconds >= 600 && json.spool.oldest_waiting!.age_seconds < 700);
   assert.equal(json.problems.length, 1);
   assert.match(json.problems[0]!, /^1 payload waiting longer than 300s \(oldest 6\d\ds\)/);
-  const text = cli(['status', '--spool', sb.spool, '--db', sb.db]);
+  const text = cli(['status', '--spool-only', '--spool', sb.spool, '--db', sb.db]);
   assert.equal(text.code, 1);
   assert.match(text.stdout, /^status: attention\n {2}- 1 payload waiting longer than 300s/m);
   // A longer threshold: healthy again.
@@ -111,6 +112,37 @@ test('status: a dead letter made by the real worker needs attention (exit 1)', a
   assert.deepEqual(json.problems, [`1 dead letter in ${path.join(sb.spool, 'dead')} (see 'claude-metrics dead list')`]);
   assert.equal(dead(sb, ['purge', id!]).code, 0);
   assert.equal(status(sb).code, 0);
+});
+
+test('status: no watching worker or no hook in Claude Code\'s settings needs attention; both there is ok', async (t) => {
+  const sb = sandbox(t);
+  const claudeDir = path.join(sb.dir, 'claude');
+  const env = { CLAUDE_CONFIG_DIR: claudeDir };
+  const before = status(sb, [], env, true);
+  assert.equal(before.code, 1);
+  assert.equal(before.json.ok, false);
+  assert.equal(before.json.problems.length, 2, before.json.problems.join('\n'));
+  assert.match(before.json.problems[0]!, /^no worker is watching the spool/);
+  assert.match(before.json.problems[1]!, /do not run the hook: nothing is recorded \(run 'claude-metrics install'\)$/);
+  const text = cli(['status', '--spool', sb.spool, '--db', sb.db], env);
+  assert.equal(text.code, 1);
+  assert.match(text.stdout, /^status: attention\n {2}- no worker is watching the spool/m);
+  // --spool-only: a script that drains by itself does not care.
+  assert.equal(status(sb, [], env).code, 0);
+
+  assert.equal(cli(['install', '--spool', sb.spool], env).code, 0);
+  const hookOnly = status(sb, [], env, true);
+  assert.equal(hookOnly.code, 1);
+  assert.deepEqual(hookOnly.json.problems.map((p) => p.slice(0, 28)), ['no worker is watching the sp']);
+  const w = await startWorker(sb, [], 'worker ready');
+  t.after(() => w.child.kill('SIGKILL'));
+  const healthy = status(sb, [], env, true);
+  assert.equal(healthy.code, 0, healthy.json.problems.join('\n'));
+  assert.deepEqual(healthy.json.problems, []);
+  assert.match(cli(['status', '--spool', sb.spool, '--db', sb.db], env).stdout, /^status: ok$/m);
+  w.child.kill('SIGTERM');
+  assert.deepEqual(await w.exited, { code: 0, signal: null });
+  assert.equal(status(sb, [], env, true).code, 1, 'the worker gone: attention again');
 });
 
 test('status: a watching worker is seen running with its pid, and not after SIGTERM', async (t) => {
@@ -206,7 +238,7 @@ test('status: an older schema (no payloads, no costs) reports what it has; an un
   assert.equal(json.database.last_applied, null);
   assert.equal(json.database.error, null);
   assert.equal(json.day.cost_usd, null);
-  assert.equal(cli(['status', '--spool', sb.spool, '--db', sb.db]).code, 0);
+  assert.equal(cli(['status', '--spool-only', '--spool', sb.spool, '--db', sb.db]).code, 0);
 
   fs.writeFileSync(sb.db, 'not a database, just text that is long enough to have a header of sorts'.repeat(20));
   const broken = status(sb);

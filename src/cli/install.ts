@@ -4,11 +4,10 @@
 // settings-hooks.ts; the service files are service.ts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import writeFileAtomic from 'write-file-atomic';
 import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js';
 import { defaultClaudeDir } from './import.js';
-import { UsageError } from './usage.js';
+import { UsageError, parseOptions } from './usage.js';
 import {
   disableSystemdUnit,
   enableSystemdUnit,
@@ -160,7 +159,7 @@ function loadSettings(file: string, command: string): LoadedSettings | null {
 }
 
 export async function installCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     strict: true,
     options: {
@@ -269,7 +268,7 @@ function installService(plan: ServicePlan, worker: WorkerCommand, dryRun: boolea
 }
 
 export async function uninstallCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     strict: true,
     options: {

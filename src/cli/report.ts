@@ -3,10 +3,9 @@
 // from src/report/queries.ts, the tables from src/report/table.ts.
 // Exit codes: 0 printed, 1 the database is missing or unreadable, 2 usage error.
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { resolveDbPath } from '../shared/config.js';
-import { UsageError } from './usage.js';
+import { UsageError, parseOptions } from './usage.js';
 import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type ReportOptions, type Row, runReport, schemaVersion } from '../report/queries.js';
 import { type Column, fmtCost, fmtDuration, fmtInt, renderTable } from '../report/table.js';
 import { checkTimeZone, parseDay, systemTimeZone } from '../report/time.js';
@@ -78,7 +77,7 @@ interface Parsed extends ReportOptions {
 }
 
 function parse(argv: string[]): Parsed | 'help' {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions({
     args: argv,
     strict: true,
     allowPositionals: true,

@@ -4,19 +4,18 @@
 // to an exit code (0 healthy, 1 attention, 2 usage). Nothing here creates or changes a file.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js';
 import { deadLetterIds } from '../shared/dead-letters.js';
 import { PAYLOAD_FILE_RE, payloadIdOf, receivedAtOf, spoolDirs } from '../shared/spool-layout.js';
 import { type LockState, probeWorkerLock } from '../shared/worker-lock.js';
 import { defaultClaudeDir } from './import.js';
-import { UsageError } from './usage.js';
+import { UsageError, parseOptions } from './usage.js';
 import { HOOK_EVENTS, ourHookMatcher, parseSettings } from './settings-hooks.js';
 
 export const DEFAULT_MAX_WAIT_SECONDS = 300;
 
-export const STATUS_HELP = `Usage: claude-metrics status [--json] [--max-wait SECONDS] [--day YYYY-MM-DD] [--spool DIR] [--db FILE]
+export const STATUS_HELP = `Usage: claude-metrics status [--json] [--max-wait SECONDS] [--spool-only] [--day YYYY-MM-DD] [--spool DIR] [--db FILE]
 
 Shows the spool (payloads incoming, processing, dead; how long the oldest has waited), whether
 a worker is watching the spool (and its pid), the last payload applied, the database (size,
@@ -24,6 +23,8 @@ sessions) and the cost of today's API calls. Reads only: creates and changes not
 
   --json                 print one JSON object (fields below)
   --max-wait SECONDS     a payload waiting longer than this is a problem (default ${DEFAULT_MAX_WAIT_SECONDS})
+  --spool-only           judge only the spool and the database (for scripts that run
+                         'worker --drain' themselves): no worker or no hook is then no problem
   --day YYYY-MM-DD       the day whose cost is shown (default: today); days are local to the
                          system time zone ($TZ), taken as a UTC range for token_usage.timestamp
   --spool DIR            spool directory (default: $CLAUDE_METRICS_SPOOL, else <package>/spool)
@@ -37,8 +38,9 @@ database {path, exists, size_bytes, schema_version, sessions,
 last_applied {id, event, session_id, applied_at} | null, error}, day {date, time_zone, start,
 end, cost_usd, api_calls}. A missing database or spool is not a problem (counts are 0).
 
-Exit codes: 0 healthy; 1 attention: payloads waiting longer than --max-wait, dead letters
-(see 'claude-metrics dead list'), or a database that cannot be read; 2 usage error.
+Exit codes: 0 healthy; 1 attention: no worker watching the spool, the hook not registered for
+all four events, payloads waiting longer than --max-wait, dead letters (see 'claude-metrics dead
+list'), or a database that cannot be read (with --spool-only: only the last three); 2 usage error.
 `;
 
 export interface SpoolStatus {
@@ -230,8 +232,23 @@ export function gatherHook(settingsFile: string, hookPath: string): HookStatus {
   return status;
 }
 
-export function problemsOf(spool: SpoolStatus, database: DatabaseStatus): string[] {
+/** What status judges: everything (default), or only the spool and database (`--spool-only`). */
+export type StatusScope = 'all' | 'spool';
+
+export function problemsOf(spool: SpoolStatus, database: DatabaseStatus, worker: LockState, hook: HookStatus, scope: StatusScope = 'all'): string[] {
   const problems: string[] = [];
+  if (scope === 'all') {
+    if (!worker.running) problems.push("no worker is watching the spool: payloads wait until one runs (start one: 'claude-metrics worker', or 'claude-metrics install --service')");
+    if (hook.error !== null) problems.push(`cannot tell whether Claude Code runs the hook: ${hook.error}`);
+    else if (hook.events.length < HOOK_EVENTS.length) {
+      const missing = HOOK_EVENTS.filter((e) => !hook.events.includes(e));
+      problems.push(
+        hook.events.length === 0
+          ? `Claude Code's settings (${hook.settings}) do not run the hook: nothing is recorded (run 'claude-metrics install')`
+          : `the hook is not registered for ${missing.join(', ')} in ${hook.settings} (run 'claude-metrics install')`,
+      );
+    }
+  }
   if (spool.waiting_too_long > 0) {
     const n = spool.waiting_too_long;
     problems.push(
@@ -245,13 +262,13 @@ export function problemsOf(spool: SpoolStatus, database: DatabaseStatus): string
   return problems;
 }
 
-export function gatherStatus(options: { spoolDir: string; dbPath: string; maxWaitSeconds: number; day?: string; now?: Date }): StatusReport {
+export function gatherStatus(options: { spoolDir: string; dbPath: string; maxWaitSeconds: number; day?: string; now?: Date; scope?: StatusScope }): StatusReport {
   const now = options.now ?? new Date();
   const spool = gatherSpool(options.spoolDir, options.maxWaitSeconds, now.getTime());
   const worker = gatherWorker(options.spoolDir);
   const hook = gatherHook(path.join(defaultClaudeDir(), 'settings.json'), path.join(packageRoot(), 'dist', 'hook.cjs'));
   const { database, day } = gatherDatabase(options.dbPath, localDayRange(options.day, now));
-  const problems = problemsOf(spool, database);
+  const problems = problemsOf(spool, database, worker, hook, options.scope);
   return { ok: problems.length === 0, problems, spool, worker, hook, database, day };
 }
 
@@ -304,12 +321,13 @@ export function formatStatus(r: StatusReport): string {
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     strict: true,
     options: {
       json: { type: 'boolean' },
       'max-wait': { type: 'string' },
+      'spool-only': { type: 'boolean' },
       day: { type: 'string' },
       spool: { type: 'string' },
       db: { type: 'string' },
@@ -337,6 +355,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     dbPath: resolveDbPath(values.db),
     maxWaitSeconds,
     day: values.day,
+    scope: values['spool-only'] ? 'spool' : 'all',
   });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
   return report.ok ? 0 : 1;
