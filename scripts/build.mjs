@@ -1,5 +1,6 @@
 // Build: bundles the hook (dist/hook.cjs: CommonJS, everything inlined, so Node loads one small
-// file) and the CLI (dist/cli.js: ESM; better-sqlite3 stays external because it is native).
+// file) and the CLI (dist/cli.js, a version check, then dist/main.js: ESM; better-sqlite3 stays
+// external because it is native).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 
@@ -15,16 +16,27 @@ await build({
   // config.ts's packageRoot() default uses import.meta.url; the hook always passes its own file.
   define: { 'import.meta.url': 'undefined' },
 });
+// The CLI: dist/cli.js is a tiny entry that checks the Node version before dist/main.js (the
+// command line itself) loads better-sqlite3.
+await build({
+  ...common,
+  entryPoints: ['src/cli/entry.ts'],
+  outfile: 'dist/cli.js',
+  format: 'esm',
+  target: 'es2020', // parsed by any Node that might run it, so that the version check can speak
+  supported: { 'top-level-await': true },
+  external: ['./main.js'],
+  banner: { js: '#!/usr/bin/env node' },
+});
 await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli.js',
+  outfile: 'dist/main.js',
   format: 'esm',
   external: ['better-sqlite3'],
   // Bundled CommonJS dependencies (write-file-atomic) expect require and __filename.
   banner: {
     js: [
-      '#!/usr/bin/env node',
       "import { createRequire as __createRequire } from 'node:module';",
       "import { fileURLToPath as __fileURLToPath } from 'node:url';",
       'const require = __createRequire(import.meta.url);',
