@@ -3,11 +3,23 @@
 // external because it is native).
 import { build } from 'esbuild';
 import fs from 'node:fs';
+import path from 'node:path';
 
 fs.rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node22', legalComments: 'none', logLevel: 'warning' };
+// The hook starts on every Claude Code event: node:crypto and worker_threads, which
+// write-file-atomic loads only to name its temp file, are replaced by small stand-ins (see
+// src/hook/shims/): together they cost ~5 ms of a ~25 ms Node start.
+const hookShims = {
+  name: 'hook-shims',
+  setup(b) {
+    const shims = { crypto: 'src/hook/shims/crypto.ts', worker_threads: 'src/hook/shims/worker-threads.ts' };
+    b.onResolve({ filter: /^(node:)?(crypto|worker_threads)$/ }, (args) => ({ path: path.resolve(shims[args.path.replace(/^node:/, '')]) }));
+  },
+};
 await build({
   ...common,
+  plugins: [hookShims],
   entryPoints: ['src/hook/main.ts'],
   outfile: 'dist/hook.cjs',
   format: 'cjs',

@@ -5,7 +5,6 @@
 // about as fast as `node -e 0` (see bench/).
 import fs from 'node:fs';
 import path from 'node:path';
-import tty from 'node:tty';
 import { packageRoot, SPOOL_ENV } from '../shared/config.js';
 import { writePayload } from '../shared/spool-write.js';
 
@@ -89,9 +88,21 @@ function readStdin(done: (bytes: Buffer, timedOut: boolean) => void): void {
   stdin.on('error', (err) => fail(`cannot read stdin: ${err.message} (payload not spooled)`));
 }
 
+/** node:tty is loaded only for a character device (a terminal or /dev/null), never for a pipe. */
+function stdinIsTerminal(): boolean {
+  let stat: fs.Stats;
+  try {
+    stat = fs.fstatSync(0);
+  } catch {
+    return false; // no stdin at all: reading it reports the problem
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return stat.isCharacterDevice() && (require('node:tty') as typeof import('node:tty')).isatty(0);
+}
+
 function main(): void {
   const root = spoolRootFromArgs(process.argv.slice(2));
-  if (tty.isatty(0)) fail('no payload: stdin is a terminal (Claude Code pipes the event on stdin)');
+  if (stdinIsTerminal()) fail('no payload: stdin is a terminal (Claude Code pipes the event on stdin)');
   readStdin((bytes, timedOut) => {
     if (bytes.length === 0) {
       fail(timedOut ? `stdin stayed open and empty for ${STDIN_TIMEOUT_MS} ms (payload not spooled)` : 'empty stdin (payload not spooled)');
