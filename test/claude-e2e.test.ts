@@ -663,7 +663,7 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
   );
   assert.ok(
     api.responses.every((r) => !r.hold_timed_out),
-    `every held response was released by the turn it waited for: ${diagnostics()}`,
+    `every held response's condition came true in time: ${diagnostics()}`,
   );
 
   // Every hook the client ran for our four events has been applied by the watching worker.
@@ -741,6 +741,17 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
       'docs: the first Stop names the running agent',
     );
     assert.deepEqual(docs[3]!.background_tasks, [], 'docs: nothing left running at the second Stop');
+    // The notification also fires UserPromptSubmit (the recorder's only), with itself as the prompt.
+    const docsPrompts = fs
+      .readdirSync(fired)
+      .filter((f) => f.endsWith('-UserPromptSubmit.json'))
+      .sort((x, y) => (BigInt(x.split('-')[0]!) < BigInt(y.split('-')[0]!) ? -1 : 1))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(fired, f), 'utf8')) as Record<string, string>)
+      .filter((e) => e.session_id === b.session_id)
+      .map((e) => e.prompt);
+    assert.equal(docsPrompts.length, 2, `docs prompts: ${JSON.stringify(docsPrompts)}`);
+    assert.equal(docsPrompts[0], '[e2e:docs] use a subagent to survey the docs');
+    assert.match(docsPrompts[1]!, /^<task-notification>/);
     const ledger = query<{ event: string; session_id: string }>(db, 'SELECT event, session_id FROM payloads')
       .map((r) => `${r.session_id} ${r.event}`)
       .sort();
