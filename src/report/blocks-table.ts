@@ -40,7 +40,7 @@ export function formatBlocks(report: Report, width: number | undefined): string 
   ]);
   const t = report.totals as Report['totals'] & { blocks: number };
   const totals = [
-    `Total (${fmtInt(t.blocks)} blocks)`, '', '', fmtInt(t.api_calls), fmtInt(t.total_tokens), `${fmtCost(t.cost_usd)}${t.unpriced_calls > 0 ? '*' : ''}`, '',
+    `Total (${fmtInt(t.blocks)} block${t.blocks === 1 ? '' : 's'})`, '', '', fmtInt(t.api_calls), fmtInt(t.total_tokens), `${fmtCost(t.cost_usd)}${t.unpriced_calls > 0 ? '*' : ''}`, '',
     ...(active ? ['', ''] : []),
     ...(limits ? ['', ''] : []),
   ];
