@@ -124,7 +124,7 @@ test('the older format (no hook_event_name, a cost object) stores the reported f
   const at = Date.parse('2026-10-01T08:00:00.000Z');
   spoolPayload(sb, { session_id: 'old', cost: { total_cost_usd: 0.42, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 12, total_lines_removed: 3 } }, payloadId(at));
   assert.equal(drain(sb).code, 0);
-  const columns = 'session_id, start_time, end_time, total_cost_usd, total_duration_ms, total_api_duration_ms, lines_added, lines_removed, commits, tool_calls, cwd, transcript_path, end_reason, cost_source, reported_cost_usd, reported_lines_added, reported_lines_removed';
+  const columns = 'session_id, start_time, end_time, total_cost_usd, total_duration_ms, total_api_duration_ms, lines_added, lines_removed, commits, tool_calls, cwd, transcript_path, end_reason, cost_source, reported_cost_usd, reported_lines_added, reported_lines_removed, reported_source, reported_at';
   assert.deepEqual(query(sb.db, `SELECT ${columns} FROM sessions`), [
     {
       session_id: 'old',
@@ -144,6 +144,8 @@ test('the older format (no hook_event_name, a cost object) stores the reported f
       reported_cost_usd: 0.42,
       reported_lines_added: 12,
       reported_lines_removed: 3,
+      reported_source: 'payload',
+      reported_at: '2026-10-01T08:00:00.000Z',
     },
   ]);
   assert.deepEqual(query(sb.db, 'SELECT event FROM payloads'), [{ event: 'legacy' }]);
@@ -270,6 +272,7 @@ test('a database written by the baseline Python hook is upgraded in place, every
     assert.equal(row.start_time, `${String(old.start_time).replace(' ', 'T')}.000Z`);
     assert.equal(row.end_time, `${String(old.end_time).replace(' ', 'T')}.000Z`);
     assert.equal(row.cost_source, 'reported');
+    assert.equal(row.reported_source, 'payload', 'migration 0005 names where the baseline\'s figures came from');
   }
   assert.deepEqual(query(sb.db, 'SELECT session_id, model, input_tokens FROM token_usage'), [{ session_id: 'base-1', model: 'claude-sonnet-4-5', input_tokens: 99 }]);
   const indexes = query(sb.db, "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_token_usage_%' ORDER BY name").map((x) => x.name);
