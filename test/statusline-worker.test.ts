@@ -1,16 +1,19 @@
 // Status line snapshots through the real worker: recorded shapes spooled with the statusline
 // kind (`<id>-statusline.json`) and applied by `worker --drain` on real SQLite files.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { test } from 'node:test';
-import { FIXTURES, drain, event, payloadId, query, sandbox, spoolFiles, spoolPayload } from './helpers.ts';
+import { CLI, FIXTURES, drain, event, payloadId, query, sandbox, spoolFiles, spoolPayload } from './helpers.ts';
+import { loadMigrations } from '../src/worker/db.ts';
 import { EXPECTED, buildFixtureDb } from './support/fixture-db.ts';
 import { snapshot, snapshotText, statuslineId } from './support/statusline.ts';
 
 const T = Date.parse('2026-11-23T10:00:00.000Z');
 const at = (ms: number): string => new Date(ms).toISOString();
-const samples = (db: string, sessionId: string) => query(db, 'SELECT * FROM statusline_samples WHERE session_id = ? ORDER BY sampled_at', sessionId);
+const samples = (db: string, sessionId: string) => query(db, 'SELECT * FROM statusline_samples WHERE session_id = ? ORDER BY sampled_at, payload_id', sessionId);
 const session = (db: string, sessionId: string) => query(db, 'SELECT * FROM sessions WHERE session_id = ?', sessionId)[0];
 
 test('a 2.1.332 snapshot with rate_limits: one sample with every value, the session created from it, no transcript read', async (t) => {
@@ -85,7 +88,7 @@ test('the same snapshot again adds no sample (its age aside); a changed value ad
   }
   assert.equal(drain(sb).code, 0);
   assert.equal(samples(sb.db, 'idle').length, 1);
-  assert.equal(query(sb.db, "SELECT count(*) AS n FROM payloads WHERE event = 'StatusLine'")[0]!.n, 10, 'each is in the ledger');
+  assert.deepEqual(query(sb.db, "SELECT id FROM payloads WHERE event = 'StatusLine'"), [{ id: ids[9] }], 'the ledger keeps the newest');
   assert.equal(session(sb.db, 'idle')!.total_duration_ms, 12826 + 9000);
   assert.equal(session(sb.db, 'idle')!.reported_at, at(T + 9000));
   // Again in a later drain: still nothing new.
@@ -139,7 +142,7 @@ test("a snapshot of a session the hooks know keeps the hooks' cwd and times; an 
   assert.equal(samples(sb.db, 'unknown')[0]!.input_tokens, null);
   assert.deepEqual(query(sb.db, 'SELECT event, count(*) AS n FROM payloads GROUP BY event ORDER BY event'), [
     { event: 'SessionStart', n: 1 },
-    { event: 'StatusLine', n: 3 },
+    { event: 'StatusLine', n: 2 }, // the newest of each session
   ]);
 });
 
@@ -201,4 +204,126 @@ test('hostile snapshots: the unusable dead-letter with their reason, wrong-typed
   ]);
   assert.equal(samples(sb.db, 'hooky').length, 0);
   assert.equal(session(sb.db, 'hooky')!.reported_source, 'payload');
+});
+
+const ledger = (db: string) => query(db, "SELECT id, session_id FROM payloads WHERE event = 'StatusLine' ORDER BY id");
+const reported = (db: string, sessionId: string) => {
+  const s = session(db, sessionId)!;
+  return [s.reported_cost_usd, s.reported_lines_added, s.total_duration_ms, s.reported_source, s.reported_at];
+};
+
+test('300 identical snapshots of one session, over several batches: 1 sample, 1 StatusLine ledger row (the newest)', async (t) => {
+  const sb = sandbox(t);
+  const hook = spoolPayload(sb, event('idle', 'SessionStart'), payloadId(T - 1000));
+  const body = snapshot('2.1.332-pro.json', 'idle');
+  const ids: string[] = [];
+  for (let i = 0; i < 300; i++) ids.push(spoolPayload(sb, body, statuslineId(T + i * 1000)));
+  const r = drain(sb, ['--batch-size', '64']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /applied 301, dead-lettered 0/);
+  assert.equal(samples(sb.db, 'idle').length, 1);
+  assert.equal(samples(sb.db, 'idle')[0]!.payload_id, ids[0]);
+  assert.deepEqual(query(sb.db, 'SELECT id, event FROM payloads ORDER BY id'), [
+    { id: hook, event: 'SessionStart' },
+    { id: ids[299], event: 'StatusLine' },
+  ]);
+  assert.equal(session(sb.db, 'idle')!.reported_at, at(T + 299_000));
+  assert.deepEqual(spoolFiles(sb, 'incoming'), []);
+});
+
+test('a replayed older snapshot (its ledger row pruned) adds no sample and never moves reported_* back; a tie of times goes to the higher id', async (t) => {
+  const sb = sandbox(t);
+  const snap = (cost: number, duration: number) => snapshot('2.1.197.json', 'r', (s) => Object.assign(s.cost, { total_cost_usd: cost, total_duration_ms: duration, total_lines_added: Math.round(cost * 100) }));
+  const bodies = [snap(0.1, 1000), snap(0.2, 2000), snap(0.2, 3000)];
+  const ids = bodies.map((b, i) => spoolPayload(sb, b, statuslineId(T + i * 1000)));
+  assert.equal(drain(sb).code, 0);
+  const sampled = samples(sb.db, 'r').map((x) => [x.payload_id, x.total_cost_usd]);
+  assert.deepEqual(sampled, [[ids[0], 0.1], [ids[1], 0.2]]);
+  const want = [0.2, 20, 3000, 'statusline', at(T + 2000)];
+  assert.deepEqual(reported(sb.db, 'r'), want);
+  assert.deepEqual(ledger(sb.db), [{ id: ids[2], session_id: 'r' }]);
+  // The files come back (a crash between COMMIT and their delete): the older two are no longer
+  // in the ledger, so they apply again, to no effect.
+  spoolPayload(sb, bodies[0], ids[0]);
+  spoolPayload(sb, bodies[1], ids[1]);
+  const again = drain(sb);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /applied 2, dead-lettered 0/);
+  assert.deepEqual(samples(sb.db, 'r').map((x) => [x.payload_id, x.total_cost_usd]), sampled, 'no second sample');
+  assert.deepEqual(reported(sb.db, 'r'), want, 'reported_* unchanged');
+  assert.deepEqual(ledger(sb.db), [{ id: ids[2], session_id: 'r' }]);
+  // The newest one again: in the ledger, a duplicate.
+  spoolPayload(sb, bodies[2], ids[2]);
+  assert.match(drain(sb).stdout, /applied 0, .*already applied 1,/);
+  assert.deepEqual(reported(sb.db, 'r'), want);
+
+  // Two snapshots of the same millisecond: the higher id is the newer, whichever applies last.
+  const lo = statuslineId(T + 9000);
+  const hi = statuslineId(T + 9000);
+  assert.ok(lo < hi);
+  spoolPayload(sb, snap(0.9, 9000), hi);
+  assert.equal(drain(sb).code, 0);
+  spoolPayload(sb, snap(0.8, 8000), lo);
+  assert.equal(drain(sb).code, 0);
+  assert.deepEqual(reported(sb.db, 'r'), [0.9, 90, 9000, 'statusline', at(T + 9000)]);
+  assert.deepEqual(ledger(sb.db), [{ id: hi, session_id: 'r' }]);
+  assert.deepEqual(samples(sb.db, 'r').map((x) => [x.payload_id, x.total_cost_usd]), [...sampled, [lo, 0.8], [hi, 0.9]], 'each in (time, id) order');
+});
+
+test('snapshots of two sessions interleaved: one StatusLine ledger row each, the newest', async (t) => {
+  const sb = sandbox(t);
+  const last = new Map<string, string>();
+  for (let i = 0; i < 40; i++) {
+    const sid = i % 2 ? 'odd' : 'even';
+    // The cost moves once, halfway.
+    last.set(sid, spoolPayload(sb, snapshot('2.1.332-pro.json', sid, (s) => (s.cost.total_cost_usd = Math.floor(i / 20))), statuslineId(T + i * 500)));
+    // Half of them in a drain of their own: pruning across transactions too.
+    if (i === 19) assert.equal(drain(sb).code, 0);
+  }
+  assert.equal(drain(sb).code, 0);
+  assert.deepEqual(ledger(sb.db), [{ id: last.get('even'), session_id: 'even' }, { id: last.get('odd'), session_id: 'odd' }].sort((a, b) => (a.id! < b.id! ? -1 : 1)));
+  for (const sid of ['even', 'odd']) {
+    assert.deepEqual(samples(sb.db, sid).map((x) => x.total_cost_usd), [0, 1], sid);
+    assert.equal(session(sb.db, sid)!.reported_cost_usd, 1, sid);
+  }
+});
+
+test('a retried dead-letter snapshot keeps its ledger row; migration 0007 prunes a ledger written before it', async (t) => {
+  const sb = sandbox(t);
+  // A database at schema 6 with a status line's history in the ledger, as the worker wrote it then.
+  const migrations = loadMigrations();
+  const old = new Database(sb.db);
+  for (const m of migrations.filter((x) => x.version <= 6)) old.exec(m.sql);
+  old.pragma('user_version = 6');
+  const ins = old.prepare("INSERT INTO payloads (id, event, session_id, received_at, applied_at) VALUES (?, ?, ?, ?, ?)");
+  const hist = new Map<string, string[]>([['a', []], ['b', []]]);
+  for (let i = 0; i < 30; i++) {
+    const sid = i % 3 ? 'a' : 'b';
+    const id = statuslineId(T + i * 1000);
+    hist.get(sid)!.push(id);
+    ins.run(id, 'StatusLine', sid, at(T + i * 1000), at(T + i * 1000));
+  }
+  const hookId = payloadId(T + 500);
+  ins.run(hookId, 'Stop', 'a', at(T + 500), at(T + 500));
+  // A hook payload that calls itself StatusLine (no -statusline kind): not a snapshot, kept.
+  const oddHook = payloadId(T + 700);
+  ins.run(oddHook, 'StatusLine', 'a', at(T + 700), at(T + 700));
+  // A snapshot that was dead-lettered, then retried and applied.
+  const retried = hist.get('a')![0]!;
+  old.prepare("INSERT INTO dead_letters (id, reason, received_at, dead_lettered_at) VALUES (?, 'not JSON', ?, ?)").run(retried, at(T), at(T));
+  old.close();
+  assert.equal(drain(sb).code, 0);
+  assert.equal(query(sb.db, 'PRAGMA user_version')[0]!.user_version, migrations.length);
+  assert.deepEqual(query(sb.db, 'SELECT id FROM payloads ORDER BY id').map((r) => r.id), [retried, hookId, oddHook, hist.get('b')!.at(-1), hist.get('a')!.at(-1)].sort());
+
+  // Through the worker: a snapshot dead-lettered, fixed, retried (applied), then a newer one.
+  const bad = spoolPayload(sb, '{"session_id": "c"', statuslineId(T + 100_000));
+  assert.equal(drain(sb).code, 0);
+  fs.writeFileSync(path.join(sb.spool, 'dead', `${bad}.json`), JSON.stringify(snapshot('2.1.197.json', 'c')));
+  const retry = spawnSync(process.execPath, [CLI, 'dead', 'retry', bad, '--spool', sb.spool], { encoding: 'utf8' });
+  assert.equal(retry.status, 0, retry.stderr);
+  assert.equal(drain(sb).code, 0);
+  const newer = spoolPayload(sb, snapshot('2.1.197.json', 'c'), statuslineId(T + 200_000));
+  assert.equal(drain(sb).code, 0);
+  assert.deepEqual(ledger(sb.db).filter((r) => r.session_id === 'c').map((r) => r.id), [bad, newer], 'the retried one still shows as applied');
 });

@@ -82,7 +82,10 @@ export function parseUtc(text: string): number {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Only RFC 3339 call times take part ('YYYY-MM-DDTHH…'; the old hook's 'YYYY-MM-DD HH:MM:SS' rows do not). */
+/**
+ * Only RFC 3339 call times take part ('YYYY-MM-DDTHH…'). Migration 0006 rewrote the old hook's
+ * 'YYYY-MM-DD HH:MM:SS' rows; one written since (the old hook still running) takes no part.
+ */
 export const CALL_TIME_OK = "substr(timestamp, 11, 1) = 'T'";
 
 export interface BlockProbes {
