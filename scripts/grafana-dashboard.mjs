@@ -8,6 +8,19 @@
 // Stored times are RFC 3339 UTC text, so the range is turned into the same text and compared as
 // text (the token_usage timestamp index serves it). Days are UTC days: SQLite has no time zones
 // (`claude-metrics report` has local days).
+//
+// How the plugin types a column (fr-ser/grafana-sqlite-datasource 4.0.3, pkg/plugin/query.go; the
+// tests emulate it, test/support/grafana-plugin.ts), and so two rules for the SQL below:
+// - A column selected straight from a table has its declared type; any other (an expression) is
+//   typed by its first non-NULL value, and every later value is converted to that type. An
+//   integer first value makes an int64 column and cuts every later cost to whole dollars, so a
+//   cost is always REAL: COALESCE(x, 0.0), never COALESCE(x, 0); sums of costs with total().
+// - A time series with a text column is long format, which the plugin converts to wide, and
+//   that conversion fails on zero rows ("input fields have no rows": a fresh install, a quiet
+//   hour). A text column from an expression has no declared type, so with zero rows it is a
+//   number field, the frame is already wide and shows "No data"; with rows its first value
+//   makes it text. So a series' label column is an expression (CAST(event AS TEXT)), never a
+//   bare TEXT column.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,13 +41,13 @@ const CALLS = `WITH calls AS (
   SELECT t.session_id, t.timestamp AS ts, COALESCE(t.model, 'unknown') AS model, 1 AS calls,
          COALESCE(t.input_tokens, 0) AS input_tokens, COALESCE(t.output_tokens, 0) AS output_tokens,
          COALESCE(t.cache_creation_tokens, 0) AS cache_creation_tokens, COALESCE(t.cache_read_tokens, 0) AS cache_read_tokens,
-         COALESCE(t.cost_usd, 0) AS cost_usd
+         COALESCE(t.cost_usd, 0.0) AS cost_usd
   FROM token_usage t
   WHERE t.timestamp >= ${FROM} AND t.timestamp < ${TO}
   UNION ALL
   SELECT s.session_id, COALESCE(s.start_time, s.end_time), 'unknown', 0,
          COALESCE(s.input_tokens, 0), COALESCE(s.output_tokens, 0), COALESCE(s.cache_creation_tokens, 0), COALESCE(s.cache_read_tokens, 0),
-         COALESCE(s.total_cost_usd, 0)
+         COALESCE(s.total_cost_usd, 0.0)
   FROM sessions s
   WHERE COALESCE(s.start_time, s.end_time) >= ${FROM} AND COALESCE(s.start_time, s.end_time) < ${TO}
     AND NOT EXISTS (SELECT 1 FROM token_usage u WHERE u.session_id = s.session_id)
@@ -44,7 +57,7 @@ const SESSIONS_IN_RANGE = `COALESCE(s.start_time, s.end_time) >= ${FROM} AND COA
 const SESSION_COLUMNS = `COALESCE(s.start_time, s.end_time) AS start,
   COALESCE(s.cwd, '') AS project,
   COALESCE((SELECT group_concat(m.model, ', ') FROM session_models m WHERE m.session_id = s.session_id), '') AS models,
-  COALESCE(s.total_cost_usd, 0) AS cost_usd,
+  COALESCE(s.total_cost_usd, 0.0) AS cost_usd,
   CASE WHEN s.start_time IS NOT NULL AND s.end_time IS NOT NULL THEN round((julianday(s.end_time) - julianday(s.start_time)) * 86400) END AS duration_s,
   COALESCE(s.input_tokens, 0) + COALESCE(s.output_tokens, 0) + COALESCE(s.cache_creation_tokens, 0) + COALESCE(s.cache_read_tokens, 0) AS tokens,
   COALESCE(s.tool_calls, 0) AS tool_calls, COALESCE(s.commits, 0) AS commits,
@@ -111,7 +124,7 @@ const table = (title, gridPos, sql, description) =>
   });
 
 const panels = [
-  stat('Cost', 0, `${CALLS}\nSELECT COALESCE(sum(cost_usd), 0) AS cost_usd FROM calls`, 'currencyUSD', 'List-price cost of the API calls made in the time range.'),
+  stat('Cost', 0, `${CALLS}\nSELECT total(cost_usd) AS cost_usd FROM calls`, 'currencyUSD', 'List-price cost of the API calls made in the time range.'),
   stat('Sessions', 4, `${CALLS}\nSELECT count(DISTINCT session_id) AS sessions FROM calls`, 'short', 'Sessions with at least one API call in the time range.'),
   stat('API calls', 8, `${CALLS}\nSELECT COALESCE(sum(calls), 0) AS api_calls FROM calls`, 'short'),
   stat('Tokens', 12, `${CALLS}\nSELECT COALESCE(sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0) AS tokens FROM calls`, 'short', 'Input, output, cache write and cache read tokens.'),
@@ -127,7 +140,7 @@ const panels = [
   daily(
     'Cost per day, by model',
     { x: 0, y: 4, w: 12, h: 9 },
-    `${CALLS}\nSELECT ${DAY('ts')} AS time, model, sum(cost_usd) AS cost_usd FROM calls GROUP BY 1, 2 ORDER BY 1, 2`,
+    `${CALLS}\nSELECT ${DAY('ts')} AS time, model, total(cost_usd) AS cost_usd FROM calls GROUP BY 1, 2 ORDER BY 1, 2`,
     'currencyUSD',
     'Each API call counts on the UTC day it was made.',
     { defaults: { displayName: '${__field.labels.model}' } },
@@ -157,7 +170,7 @@ const panels = [
     'barchart',
     'Cost by project',
     { x: 16, y: 13, w: 8, h: 8 },
-    `${CALLS}\nSELECT COALESCE(s.cwd, '(unknown)') AS project, sum(c.cost_usd) AS cost_usd FROM calls c LEFT JOIN sessions s ON s.session_id = c.session_id GROUP BY 1 ORDER BY 2 DESC LIMIT 15`,
+    `${CALLS}\nSELECT COALESCE(s.cwd, '(unknown)') AS project, total(c.cost_usd) AS cost_usd FROM calls c LEFT JOIN sessions s ON s.session_id = c.session_id GROUP BY 1 ORDER BY 2 DESC LIMIT 15`,
     {
       fieldConfig: { defaults: { unit: 'currencyUSD', custom: { fillOpacity: 80 } }, overrides: [] },
       options: { orientation: 'horizontal', xField: 'project', showValue: 'auto', legend: { showLegend: false, displayMode: 'list', placement: 'bottom' } },
@@ -179,13 +192,13 @@ const panels = [
     'table',
     'Cost by model',
     { x: 14, y: 31, w: 10, h: 9 },
-    `${CALLS}\nSELECT model, count(DISTINCT session_id) AS sessions, sum(calls) AS api_calls, sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) AS tokens, sum(cost_usd) AS cost_usd FROM calls GROUP BY model ORDER BY cost_usd DESC`,
+    `${CALLS}\nSELECT model, count(DISTINCT session_id) AS sessions, sum(calls) AS api_calls, sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) AS tokens, total(cost_usd) AS cost_usd FROM calls GROUP BY model ORDER BY cost_usd DESC`,
     { fieldConfig: { defaults: {}, overrides: [{ matcher: { id: 'byName', options: 'cost_usd' }, properties: [{ id: 'unit', value: 'currencyUSD' }, { id: 'decimals', value: 4 }] }] } },
   ),
   daily(
     'Pipeline: payloads applied per day, by event',
     { x: 0, y: 40, w: 14, h: 8 },
-    `SELECT ${DAY('received_at')} AS time, event, count(*) AS payloads FROM payloads WHERE ${HOOK_PAYLOADS_IN_RANGE} GROUP BY 1, 2 ORDER BY 1, 2`,
+    `SELECT ${DAY('received_at')} AS time, CAST(event AS TEXT) AS event, count(*) AS payloads FROM payloads WHERE ${HOOK_PAYLOADS_IN_RANGE} GROUP BY 1, 2 ORDER BY 1, 2`,
     'short',
     'Hook payloads applied by the worker (the payloads ledger), by the UTC day the hook ran. Status line snapshots are not counted: the ledger keeps only each session\'s newest.',
     { defaults: { displayName: '${__field.labels.event}' } },
