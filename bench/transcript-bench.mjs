@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ensureCcusage } from './ccusage.mjs';
 import { fmtMs, hrUs, listDir, mark, median, section, sleepMs, table } from './util.mjs';
 
 const MB = 1024 * 1024;
@@ -316,9 +317,7 @@ async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureR
   console.log(`      ccusage 18 prices 1-hour cache writes at the 5-minute rate: with them the costs could not agree.`);
 
   // ---- 4b. import --drain vs ccusage ----
-  const ccusageBin = path.join(root, 'node_modules', '.bin', 'ccusage');
-  if (!fs.existsSync(ccusageBin)) throw new Error(`${ccusageBin} is missing: ccusage is a dev dependency (npm ci)`);
-  const ccusageJs = fs.realpathSync(ccusageBin);
+  const ccusageJs = ensureCcusage();
   const ccusageEnv = { ...process.env, CLAUDE_CONFIG_DIR: claudeDir, NO_COLOR: '1' };
   const ccVersion = spawnSync(process.execPath, [ccusageJs, '--version'], { encoding: 'utf8', env: ccusageEnv }).stdout.trim();
   const sessionsInFolder = smallSessions.length + 1;
