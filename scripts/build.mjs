@@ -1,6 +1,8 @@
 // Build: bundles the hook (dist/hook.cjs: CommonJS, everything inlined, so Node loads one small
 // file) and the CLI (dist/cli.js, a version check, then dist/main.js: ESM; better-sqlite3 stays
-// external because it is native).
+// external because it is native), the dashboard's server (dist/dashboard-server.js, loaded by
+// `claude-metrics dashboard` only) and its web app (dist/dashboard/: index.html, app.js,
+// app.css; Preact and uPlot bundled in, nothing fetched from a CDN).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,21 +42,54 @@ await build({
   external: ['./main.js'],
   banner: { js: '#!/usr/bin/env node' },
 });
+// The dashboard's server is its own file, so that other commands never load it: main.js imports
+// it at run time as ./dashboard-server.js.
+const dashboardServerExternal = {
+  name: 'dashboard-server-external',
+  setup(b) {
+    b.onResolve({ filter: /\/dashboard\/server\/server\.js$/ }, () => ({ path: './dashboard-server.js', external: true }));
+  },
+};
+// Bundled CommonJS dependencies (write-file-atomic) expect require and __filename.
+const esmBanner = {
+  js: [
+    "import { createRequire as __createRequire } from 'node:module';",
+    "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+    'const require = __createRequire(import.meta.url);',
+    'const __filename = __fileURLToPath(import.meta.url);',
+  ].join('\n'),
+};
 await build({
   ...common,
+  entryPoints: ['src/dashboard/server/server.ts'],
+  outfile: 'dist/dashboard-server.js',
+  format: 'esm',
+  external: ['better-sqlite3'],
+  banner: esmBanner,
+});
+// The web app: one script and one stylesheet for the browser, the page and its icon copied.
+await build({
+  bundle: true,
+  entryPoints: { app: 'src/dashboard/web/main.tsx' },
+  outdir: 'dist/dashboard',
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome111', 'firefox115', 'safari16.4'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+for (const name of ['index.html', 'favicon.svg']) fs.copyFileSync(path.join('src/dashboard/web', name), path.join('dist/dashboard', name));
+await build({
+  ...common,
+  plugins: [dashboardServerExternal],
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/main.js',
   format: 'esm',
   external: ['better-sqlite3'],
-  // Bundled CommonJS dependencies (write-file-atomic) expect require and __filename.
-  banner: {
-    js: [
-      "import { createRequire as __createRequire } from 'node:module';",
-      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-      'const require = __createRequire(import.meta.url);',
-      'const __filename = __fileURLToPath(import.meta.url);',
-    ].join('\n'),
-  },
+  banner: esmBanner,
 });
 // The claimer thread (src/worker/claimer.ts starts it from dist/claimer.js, beside dist/cli.js).
 await build({
@@ -62,14 +97,7 @@ await build({
   entryPoints: ['src/worker/claimer-thread.ts'],
   outfile: 'dist/claimer.js',
   format: 'esm',
-  banner: {
-    js: [
-      "import { createRequire as __createRequire } from 'node:module';",
-      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-      'const require = __createRequire(import.meta.url);',
-      'const __filename = __fileURLToPath(import.meta.url);',
-    ].join('\n'),
-  },
+  banner: esmBanner,
 });
 fs.chmodSync('dist/hook.cjs', 0o755);
 fs.chmodSync('dist/cli.js', 0o755);

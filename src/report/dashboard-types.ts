@@ -1,0 +1,186 @@
+// The dashboard's API answers, as types only: the server (src/dashboard/server/api.ts) returns
+// them from the queries in src/report/dashboard-*.ts, and the web UI (src/dashboard/web) reads
+// them. No imports and no code, so the browser bundle can share it without pulling in Node or
+// better-sqlite3. Times are RFC 3339 UTC text; days are local days 'YYYY-MM-DD' in `tz`.
+
+export interface Figures {
+  sessions: number;
+  api_calls: number;
+  unpriced_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  total_tokens: number;
+  cost_usd: number;
+}
+
+/** The range an answer covers: local days `from`..`to` (both included, null = open) in `tz`. */
+export interface RangeInfo {
+  tz: string;
+  from: string | null;
+  to: string | null;
+  /** The UTC instants they mean, [from_utc, to_utc). */
+  from_utc: string | null;
+  to_utc: string | null;
+}
+
+/** Overview, part 1: the range's figures and its days. Series are per day, aligned with `days`. */
+export interface OverviewAnswer {
+  range: RangeInfo;
+  totals: Figures & { cache_hit_ratio: number | null };
+  days: string[];
+  models: string[];
+  /** cost_by_model[m][d]: the cost of model `models[m]` on day `days[d]`. */
+  cost_by_model: number[][];
+  calls: number[];
+  tokens: { input: number[]; output: number[]; cache_write: number[]; cache_read: number[] };
+}
+
+export type BudgetLevel = 'ok' | 'warn' | 'over';
+
+export interface PeriodSpend {
+  period: 'day' | 'week' | 'month';
+  /** The period's first local day. */
+  date: string;
+  start: string;
+  end: string;
+  cost_usd: number;
+  api_calls: number;
+  budget_usd: number | null;
+  used_pct: number | null;
+  level: BudgetLevel | null;
+}
+
+export interface ActiveBlockInfo {
+  start: string;
+  end: string;
+  calls: number;
+  cost_usd: number;
+  unpriced_calls: number;
+  burn_usd_per_hour: number;
+  projected_cost_usd: number;
+  ms_left: number;
+  five_hour_used_pct: number | null;
+  five_hour_resets_at: string | null;
+  seven_day_used_pct: number | null;
+  limit_reached: boolean;
+  budget_usd: number | null;
+  used_pct: number | null;
+  level: BudgetLevel | null;
+}
+
+/** Official limits as the status line saw them over time (samples carrying rate limits). */
+export interface LimitsSeries {
+  t: string[];
+  five_hour: Array<number | null>;
+  seven_day: Array<number | null>;
+}
+
+/** Overview, part 2: what is being spent now (today, this week, this month, the 5-hour block). */
+export interface NowAnswer {
+  now: string;
+  tz: string;
+  periods: PeriodSpend[];
+  block: ActiveBlockInfo | null;
+  limits: LimitsSeries;
+  /** The config file, and why it cannot be used when it cannot (budgets then absent). */
+  config: { file: string | null; error: string | null };
+}
+
+export interface SessionRow {
+  session_id: string;
+  project: string | null;
+  /** The git branch its calls name most recently (null before per-call branches were recorded). */
+  branch: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  duration_seconds: number | null;
+  models: string[];
+  api_calls: number;
+  unpriced_calls: number;
+  tool_calls: number;
+  commits: number;
+  lines_added: number;
+  lines_removed: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  total_tokens: number;
+  cost_usd: number;
+  reported_cost_usd: number | null;
+  cost_differs: boolean | null;
+}
+
+export const SESSION_SORTS = ['start', 'project', 'duration', 'calls', 'tools', 'commits', 'lines', 'tokens', 'cost', 'reported'] as const;
+export type SessionSort = (typeof SESSION_SORTS)[number];
+
+export interface SessionsAnswer {
+  range: RangeInfo;
+  rows: SessionRow[];
+  /** Sessions matching the range and filter, all pages. */
+  total: number;
+  page: number;
+  per_page: number;
+  sort: SessionSort;
+  dir: 'asc' | 'desc';
+  q: string;
+}
+
+/** Overview, part 3: the range's most expensive projects and sessions. */
+export interface TopAnswer {
+  range: RangeInfo;
+  projects: Array<{ project: string } & Figures>;
+  sessions: SessionRow[];
+}
+
+export interface ToolFigures {
+  name: string;
+  uses: number;
+  errors: number;
+}
+
+export interface SessionDetail {
+  session: SessionRow & {
+    cwd: string | null;
+    end_reason: string | null;
+    cost_complete: boolean | null;
+    cost_source: string | null;
+    reported_source: string | null;
+    reported_at: string | null;
+    total_duration_ms: number | null;
+    total_api_duration_ms: number | null;
+  };
+  models: Array<{ model: string } & Omit<Figures, 'sessions'>>;
+  /** Its API calls in time order (columns), at most `limit` of them (the latest). */
+  calls: {
+    t: string[];
+    model: string[];
+    agent: Array<string | null>;
+    input: number[];
+    output: number[];
+    cache_write: number[];
+    cache_read: number[];
+    cost: Array<number | null>;
+    total: number;
+    limit: number;
+  };
+  /** Tool uses by name when the database records names (schema 8), else only the count. */
+  tools: { by_name: ToolFigures[] | null; total: number };
+  /** Status line snapshots over time: context use and Claude Code's own cost. */
+  context: { t: string[]; used_pct: Array<number | null>; window: Array<number | null>; reported_cost: Array<number | null> };
+  events: Array<{ event: string; received_at: string; applied_at: string }>;
+}
+
+export interface GroupRow extends Figures {
+  key: string;
+  models: string[];
+}
+
+/** Projects or models over the range (the `report project` / `report model` rows). */
+export interface GroupsAnswer {
+  range: RangeInfo;
+  rows: GroupRow[];
+  totals: Figures;
+}
