@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { CLI, FIXTURE_SETS, type FixtureSet, type Sandbox, drain, event, query, sandbox, spoolPayload } from './helpers.ts';
 import { expectedOf } from './support/fixture-db.ts';
 import { downgradeTo7, schemaOf, schemaUpTo } from './support/schema-7.ts';
-import { applyTranscriptLine, createTranscriptState, summarizeTranscript } from '../src/worker/transcript.ts';
+import { applyTranscriptLine, createTranscriptState } from '../src/worker/transcript.ts';
+import { summarizeTranscript } from '../src/worker/transcript-summary.ts';
 
 type ToolUseRow = { session_id: string; tool_use_id: string; name: string; used_at: string; is_error: number | null; agent_id: string | null };
 

@@ -8,8 +8,11 @@
 import type { Db } from './db.js';
 import { LazyRecord } from './lazy-record.js';
 import { type ModelPrices, callCostUsd } from './pricing.js';
+import { prepareSessionRow } from './session-row.js';
+import { prepareToolUseRows } from './tool-use-rows.js';
 import { type ReadOutcome, type SessionReadState, emptyReadState, readSessionTranscripts } from './transcript-reader.js';
-import { type CallState, type CallUsage, type ToolUse, type TranscriptState, reviveTranscriptState, summarizeTranscript } from './transcript.js';
+import { summarizeTranscript } from './transcript-summary.js';
+import { type CallState, type CallUsage, type ToolUse, type TranscriptState, reviveTranscriptState } from './transcript.js';
 
 export type PriceFor = (model: string | null) => ModelPrices | null;
 
@@ -43,30 +46,11 @@ interface TokenUsageRow {
   cache_creation_1h_tokens: number;
 }
 
-interface ModelRow {
-  model: string;
-  api_calls: number;
-  unpriced_calls: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_tokens: number;
-  cache_read_tokens: number;
-  cache_creation_1h_tokens: number;
-  cost_usd: number;
-}
-
 /** What is saved in transcript_reads.state: offsets and the accumulator's small parts. */
 interface SavedJson {
   files: SessionReadState['files'];
   state: TranscriptState;
   tool_calls: number;
-}
-
-interface ToolUseRow {
-  name: string | null;
-  used_at: string | null;
-  is_error: number | null;
-  agent_id: string | null;
 }
 
 /** A session being read: its accumulator, with calls and tool uses backed by the database. */
@@ -89,12 +73,8 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
     SELECT message_id, request_id, model, timestamp, agent_id, git_branch, input_tokens, output_tokens,
            cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens
     FROM token_usage WHERE session_id = ? AND call_key = ?`);
-  const loadToolUse = db.prepare('SELECT name, used_at, is_error, agent_id FROM tool_uses WHERE session_id = ? AND tool_use_id = ?');
-  const insertToolUse = db.prepare(
-    'INSERT OR IGNORE INTO tool_uses (session_id, tool_use_id, name, used_at, is_error, agent_id) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  // A result read after its tool_use was saved: only is_error changes.
-  const updateToolUse = db.prepare('UPDATE tool_uses SET is_error = ? WHERE session_id = ? AND tool_use_id = ?');
+  const toolUseRows = prepareToolUseRows(db);
+  const writeSession = prepareSessionRow(db);
   const saveState = db.prepare(`
     INSERT INTO transcript_reads (session_id, state, generation, updated_at, reread) VALUES (?, ?, 1, ?, ?)
     ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, generation = generation + 1,
@@ -112,16 +92,6 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
       cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
       cache_creation_1h_tokens = cache_creation_1h_tokens + excluded.cache_creation_1h_tokens,
       cost_usd = cost_usd + excluded.cost_usd`);
-  const modelRows = db.prepare('SELECT * FROM session_models WHERE session_id = ? AND api_calls > 0 ORDER BY model');
-  const updateSession = db.prepare(`
-    UPDATE sessions SET
-      input_tokens = @input_tokens, output_tokens = @output_tokens,
-      cache_creation_tokens = @cache_creation_tokens, cache_read_tokens = @cache_read_tokens,
-      api_calls = @api_calls, total_cost_usd = @cost_usd, cost_complete = @cost_complete, models = @models,
-      tool_calls = @tool_calls, commits = @commits, lines_added = @lines_added, lines_removed = @lines_removed,
-      git_branch = @git_branch, start_time = COALESCE(@start_time, start_time), end_time = COALESCE(@end_time, end_time),
-      cost_source = 'transcript'
-    WHERE session_id = @session_id`);
   const forget = [
     db.prepare('DELETE FROM token_usage WHERE session_id = ? AND call_key IS NOT NULL'),
     db.prepare('DELETE FROM session_models WHERE session_id = ?'),
@@ -150,10 +120,7 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
       const row = loadCall.get(sessionId, key) as TokenUsageRow | undefined;
       return row && callStateOf(row);
     }, snapshot);
-    const toolUses = new LazyRecord<ToolUse>((id) => {
-      const row = loadToolUse.get(sessionId, id) as ToolUseRow | undefined;
-      return row && { name: row.name, used_at: row.used_at, agent_id: row.agent_id, is_error: row.is_error === null ? null : row.is_error !== 0 };
-    });
+    const toolUses = new LazyRecord<ToolUse>((id) => toolUseRows.load(sessionId, id));
     saved.state.calls = calls.record;
     saved.state.tool_uses = toolUses.record;
     return { saved, toolCalls, calls, toolUses, fresh: false, reread };
@@ -250,8 +217,8 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
         for (const id of live.toolUses.written) {
           // A new tool use is counted; one saved before has only its result's is_error to take.
           const use = live.toolUses.known.get(id)!;
-          if (writeToolUse(sessionId, id, use)) live.toolCalls++;
-          else updateToolUse.run(errorFlag(use), sessionId, id);
+          if (toolUseRows.insert(sessionId, id, use)) live.toolCalls++;
+          else toolUseRows.updateError(sessionId, id, use);
         }
       }
       writeSession(sessionId, state, live.toolCalls);
@@ -290,54 +257,8 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
         cost_usd: m.cost_usd ?? 0,
       });
     }
-    for (const [id, use] of Object.entries(state.tool_uses)) writeToolUse(sessionId, id, use);
+    for (const [id, use] of Object.entries(state.tool_uses)) toolUseRows.insert(sessionId, id, use);
     return summary.tool_calls;
-  }
-
-  /** Inserts a tool use; false when its id was already there. */
-  function writeToolUse(sessionId: string, id: string, use: ToolUse): boolean {
-    return insertToolUse.run(sessionId, id, use.name, use.used_at, errorFlag(use), use.agent_id).changes === 1;
-  }
-
-  function writeSession(sessionId: string, state: TranscriptState, toolCalls: number): void {
-    const models: Record<string, { api_calls: number; cost_usd: number | null; input_tokens: number; output_tokens: number; cache_creation_tokens: number; cache_read_tokens: number; cache_1h_tokens: number }> = {};
-    const total = { api_calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, cost_usd: 0, unpriced: 0 };
-    for (const m of modelRows.all(sessionId) as ModelRow[]) {
-      models[m.model] = {
-        api_calls: m.api_calls,
-        cost_usd: m.unpriced_calls > 0 ? null : m.cost_usd,
-        input_tokens: m.input_tokens,
-        output_tokens: m.output_tokens,
-        cache_creation_tokens: m.cache_creation_tokens,
-        cache_read_tokens: m.cache_read_tokens,
-        cache_1h_tokens: m.cache_creation_1h_tokens,
-      };
-      total.api_calls += m.api_calls;
-      total.input_tokens += m.input_tokens;
-      total.output_tokens += m.output_tokens;
-      total.cache_creation_tokens += m.cache_creation_tokens;
-      total.cache_read_tokens += m.cache_read_tokens;
-      total.cost_usd += m.cost_usd;
-      total.unpriced += m.unpriced_calls;
-    }
-    updateSession.run({
-      session_id: sessionId,
-      input_tokens: total.input_tokens,
-      output_tokens: total.output_tokens,
-      cache_creation_tokens: total.cache_creation_tokens,
-      cache_read_tokens: total.cache_read_tokens,
-      api_calls: total.api_calls,
-      cost_usd: total.cost_usd,
-      cost_complete: total.unpriced > 0 ? 0 : 1,
-      models: JSON.stringify(models),
-      tool_calls: toolCalls,
-      commits: state.commits,
-      lines_added: state.lines_added,
-      lines_removed: state.lines_removed,
-      start_time: state.start_time,
-      end_time: state.end_time,
-      git_branch: state.branch?.name ?? null,
-    });
   }
 }
 
@@ -363,9 +284,6 @@ function callStateOf(r: TokenUsageRow): CallState {
     usage,
   };
 }
-
-/** tool_uses.is_error: NULL until the result is read, then 1 or 0. */
-const errorFlag = (use: ToolUse): number | null => (use.is_error === null ? null : use.is_error ? 1 : 0);
 
 function remember(cache: Map<string, { generation: number; live: LiveSession }>, sessionId: string, generation: number | undefined, live: LiveSession): void {
   if (generation === undefined) return;
