@@ -684,7 +684,7 @@ async function stopAfterTurn({ cfg, cliJs, problems, misses, cleanupProcs, big, 
       const parsed = timeIt(() => JSON.parse(stateText));
       const strung = timeIt(() => JSON.stringify(parsed.result));
       const st = parsed.result.state ?? {};
-      const counts = ['calls', 'tool_use_ids', 'pending', 'orphan_results'].map((k) => `${k} ${Object.keys(st[k] ?? {}).length.toLocaleString('en-US')}`).join(', ');
+      const counts = ['calls', 'tool_uses', 'pending', 'orphan_results'].map((k) => `${k} ${Object.keys(st[k] ?? {}).length.toLocaleString('en-US')}`).join(', ');
       parts.push(`transcript_reads.state ${fmtMB(Buffer.byteLength(stateText))} of JSON (${counts}): JSON.parse ${fmtMs(parsed.ms)}, JSON.stringify ${fmtMs(strung.ms)}`);
     }
     console.log(`  diagnosis (measured in the bench process, median of 3): ${parts.join('; ')}.`);

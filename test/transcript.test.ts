@@ -19,11 +19,10 @@ import {
   countLines,
   countOversizeLine,
   createTranscriptState,
-  summarizeTranscript,
   type LineSource,
   type TranscriptState,
-  type TranscriptSummary,
 } from '../src/worker/transcript.ts';
+import { summarizeTranscript, type TranscriptSummary } from '../src/worker/transcript-summary.ts';
 
 /** The shared 2.1.197 set, for the tests that name its sessions and calls. */
 const PROJECTS = path.join(FIXTURES, 'projects');

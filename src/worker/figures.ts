@@ -1,12 +1,18 @@
-// Session figures: recomputes a session's cost, tokens, tool calls, commits, lines and times from
-// its transcripts (read incrementally by transcript-reader.ts, folded by transcript.ts) and writes
-// them inside the caller's transaction. A Stop costs what its new lines cost: the calls and
-// tool_use ids the accumulator needs are looked up in the database only when a new line names
-// them, and per-model totals are kept by adding each call's change.
+// Session figures: recomputes a session's cost, tokens, tool calls and tool uses, commits, lines,
+// branch and times from its transcripts (read incrementally by transcript-reader.ts, folded by
+// transcript.ts) and writes them inside the caller's transaction. A Stop costs what its new lines
+// cost: the calls and tool uses the accumulator needs are looked up in the database only when a
+// new line names them, and per-model totals are kept by adding each call's change. A session
+// marked `reread` (by a migration that added data only transcripts hold) is read again from the
+// start once, when all its files are still there.
 import type { Db } from './db.js';
+import { LazyRecord } from './lazy-record.js';
 import { type ModelPrices, callCostUsd } from './pricing.js';
+import { prepareSessionRow } from './session-row.js';
+import { prepareToolUseRows } from './tool-use-rows.js';
 import { type ReadOutcome, type SessionReadState, emptyReadState, readSessionTranscripts } from './transcript-reader.js';
-import { type CallState, type CallUsage, type TranscriptState, summarizeTranscript } from './transcript.js';
+import { summarizeTranscript } from './transcript-summary.js';
+import { type CallState, type CallUsage, type ToolUse, type TranscriptState, reviveTranscriptState } from './transcript.js';
 
 export type PriceFor = (model: string | null) => ModelPrices | null;
 
@@ -32,23 +38,12 @@ interface TokenUsageRow {
   model: string | null;
   timestamp: string | null;
   agent_id: string | null;
+  git_branch: string | null;
   input_tokens: number;
   output_tokens: number;
   cache_creation_tokens: number;
   cache_read_tokens: number;
   cache_creation_1h_tokens: number;
-}
-
-interface ModelRow {
-  model: string;
-  api_calls: number;
-  unpriced_calls: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_tokens: number;
-  cache_read_tokens: number;
-  cache_creation_1h_tokens: number;
-  cost_usd: number;
 }
 
 /** What is saved in transcript_reads.state: offsets and the accumulator's small parts. */
@@ -58,76 +53,32 @@ interface SavedJson {
   tool_calls: number;
 }
 
-/** A session being read: its accumulator, with calls and tool_use ids backed by the database. */
+/** A session being read: its accumulator, with calls and tool uses backed by the database. */
 interface LiveSession {
   saved: SessionReadState;
   toolCalls: number;
   /** Calls looked up or created since the last save, with their usage as it was before this read. */
   calls: LazyRecord<CallState>;
-  toolUses: LazyRecord<1>;
+  toolUses: LazyRecord<ToolUse>;
   /** Nothing saved yet: the accumulator is plain and its first read is written in one go. */
   fresh: boolean;
-}
-
-/**
- * A record whose entries are loaded on first use and remembered; writes are kept in memory and
- * reported. It stands in for TranscriptState.calls / tool_use_ids, which transcript.ts reads with
- * Object.hasOwn, [] and Object.defineProperty only (it is never enumerated here).
- */
-class LazyRecord<T> {
-  /** Current value of every key looked up or written (undefined: not in the database). */
-  readonly known = new Map<string, T | undefined>();
-  /** A copy of each value as the database had it when first looked up. */
-  readonly loaded = new Map<string, T | undefined>();
-  readonly written = new Set<string>();
-  readonly record: Record<string, T>;
-  constructor(load: (key: string) => T | undefined, copy: (value: T) => T = (v) => v) {
-    const lookup = (key: string): T | undefined => {
-      if (!this.known.has(key)) {
-        const value = load(key);
-        this.known.set(key, value);
-        this.loaded.set(key, value === undefined ? undefined : copy(value));
-      }
-      return this.known.get(key);
-    };
-    this.record = new Proxy(Object.create(null) as Record<string, T>, {
-      get: (_t, key) => (typeof key === 'string' ? lookup(key) : undefined),
-      has: (_t, key) => typeof key === 'string' && lookup(key) !== undefined,
-      getOwnPropertyDescriptor: (_t, key) => {
-        const value = typeof key === 'string' ? lookup(key) : undefined;
-        return value === undefined ? undefined : { value, writable: true, enumerable: true, configurable: true };
-      },
-      defineProperty: (_t, key, desc) => {
-        if (typeof key !== 'string') return false;
-        this.known.set(key, desc.value as T);
-        this.written.add(key);
-        return true;
-      },
-      set: (_t, key, value) => {
-        if (typeof key !== 'string') return false;
-        this.known.set(key, value as T);
-        this.written.add(key);
-        return true;
-      },
-      ownKeys: () => {
-        throw new Error('a database-backed record is not enumerated');
-      },
-    });
-  }
+  /** transcript_reads.reread: read the session again from the start when its files allow. */
+  reread: boolean;
 }
 
 export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureStatements {
   const loadGeneration = db.prepare('SELECT generation FROM transcript_reads WHERE session_id = ?').pluck();
-  const loadState = db.prepare('SELECT state, generation FROM transcript_reads WHERE session_id = ?');
+  const loadState = db.prepare('SELECT state, generation, reread FROM transcript_reads WHERE session_id = ?');
   const loadCall = db.prepare(`
-    SELECT message_id, request_id, model, timestamp, agent_id, input_tokens, output_tokens,
+    SELECT message_id, request_id, model, timestamp, agent_id, git_branch, input_tokens, output_tokens,
            cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens
     FROM token_usage WHERE session_id = ? AND call_key = ?`);
-  const hasToolUse = db.prepare('SELECT 1 FROM tool_uses WHERE session_id = ? AND tool_use_id = ?').pluck();
-  const insertToolUse = db.prepare('INSERT OR IGNORE INTO tool_uses (session_id, tool_use_id) VALUES (?, ?)');
+  const toolUseRows = prepareToolUseRows(db);
+  const writeSession = prepareSessionRow(db);
   const saveState = db.prepare(`
-    INSERT INTO transcript_reads (session_id, state, generation, updated_at) VALUES (?, ?, 1, ?)
-    ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, generation = generation + 1, updated_at = excluded.updated_at
+    INSERT INTO transcript_reads (session_id, state, generation, updated_at, reread) VALUES (?, ?, 1, ?, ?)
+    ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, generation = generation + 1,
+      updated_at = excluded.updated_at, reread = excluded.reread
     RETURNING generation`).pluck();
   const addModel = db.prepare(`
     INSERT INTO session_models (session_id, model, api_calls, unpriced_calls, input_tokens, output_tokens,
@@ -141,16 +92,6 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
       cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
       cache_creation_1h_tokens = cache_creation_1h_tokens + excluded.cache_creation_1h_tokens,
       cost_usd = cost_usd + excluded.cost_usd`);
-  const modelRows = db.prepare('SELECT * FROM session_models WHERE session_id = ? AND api_calls > 0 ORDER BY model');
-  const updateSession = db.prepare(`
-    UPDATE sessions SET
-      input_tokens = @input_tokens, output_tokens = @output_tokens,
-      cache_creation_tokens = @cache_creation_tokens, cache_read_tokens = @cache_read_tokens,
-      api_calls = @api_calls, total_cost_usd = @cost_usd, cost_complete = @cost_complete, models = @models,
-      tool_calls = @tool_calls, commits = @commits, lines_added = @lines_added, lines_removed = @lines_removed,
-      start_time = COALESCE(@start_time, start_time), end_time = COALESCE(@end_time, end_time),
-      cost_source = 'transcript'
-    WHERE session_id = @session_id`);
   const forget = [
     db.prepare('DELETE FROM token_usage WHERE session_id = ? AND call_key IS NOT NULL'),
     db.prepare('DELETE FROM session_models WHERE session_id = ?'),
@@ -159,38 +100,39 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
   // For a first read (or a restart, after its rows were deleted): nothing to conflict with.
   const insertCall = db.prepare(`
     INSERT INTO token_usage (session_id, call_key, timestamp, model, input_tokens, output_tokens, cache_creation_tokens,
-      cache_read_tokens, message_id, request_id, cache_creation_1h_tokens, cost_usd, agent_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      cache_read_tokens, message_id, request_id, cache_creation_1h_tokens, cost_usd, agent_id, git_branch)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const upsertCall = db.prepare(`
     INSERT INTO token_usage (session_id, call_key, timestamp, model, input_tokens, output_tokens, cache_creation_tokens,
-      cache_read_tokens, message_id, request_id, cache_creation_1h_tokens, cost_usd, agent_id)
+      cache_read_tokens, message_id, request_id, cache_creation_1h_tokens, cost_usd, agent_id, git_branch)
     VALUES (@session_id, @key, @timestamp, @model, @input_tokens, @output_tokens, @cache_creation_tokens,
-      @cache_read_tokens, @message_id, @request_id, @cache_1h_tokens, @cost_usd, @agent_id)
+      @cache_read_tokens, @message_id, @request_id, @cache_1h_tokens, @cost_usd, @agent_id, @git_branch)
     ON CONFLICT (session_id, call_key) DO UPDATE SET
       timestamp = excluded.timestamp, model = excluded.model, input_tokens = excluded.input_tokens,
       output_tokens = excluded.output_tokens, cache_creation_tokens = excluded.cache_creation_tokens,
       cache_read_tokens = excluded.cache_read_tokens, cache_creation_1h_tokens = excluded.cache_creation_1h_tokens,
       cost_usd = excluded.cost_usd, agent_id = excluded.agent_id, message_id = excluded.message_id,
-      request_id = excluded.request_id`);
+      request_id = excluded.request_id, git_branch = excluded.git_branch`);
 
-  /** Wires a plain saved state to the database for its calls and tool_use ids. */
-  const goLive = (sessionId: string, saved: SessionReadState, toolCalls: number): LiveSession => {
+  /** Wires a plain saved state to the database for its calls and tool uses. */
+  const goLive = (sessionId: string, saved: SessionReadState, toolCalls: number, reread: boolean): LiveSession => {
     const calls = new LazyRecord<CallState>((key) => {
       const row = loadCall.get(sessionId, key) as TokenUsageRow | undefined;
       return row && callStateOf(row);
     }, snapshot);
-    const toolUses = new LazyRecord<1>((id) => (hasToolUse.get(sessionId, id) === undefined ? undefined : 1));
+    const toolUses = new LazyRecord<ToolUse>((id) => toolUseRows.load(sessionId, id));
     saved.state.calls = calls.record;
-    saved.state.tool_use_ids = toolUses.record;
-    return { saved, toolCalls, calls, toolUses, fresh: false };
+    saved.state.tool_uses = toolUses.record;
+    return { saved, toolCalls, calls, toolUses, fresh: false, reread };
   };
   /** A session with nothing saved: plain records, no lookups (an import's 100 MB first read). */
   const goFresh = (): LiveSession => ({
     saved: emptyReadState(),
     toolCalls: 0,
     calls: new LazyRecord<CallState>(() => undefined),
-    toolUses: new LazyRecord<1>(() => undefined),
+    toolUses: new LazyRecord<ToolUse>(() => undefined),
     fresh: true,
+    reread: false,
   });
 
   // sessionId → the live state as of `generation` (valid while the database still has that generation).
@@ -199,10 +141,10 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
     const cached = cache.get(sessionId);
     cache.delete(sessionId); // updated in place below: if the transaction rolls back, it must not survive
     if (cached && cached.generation === (loadGeneration.get(sessionId) as number | undefined)) return cached.live;
-    const row = loadState.get(sessionId) as { state: string } | undefined;
+    const row = loadState.get(sessionId) as { state: string; reread: number } | undefined;
     if (!row) return goFresh();
     const json = JSON.parse(row.state) as SavedJson;
-    return goLive(sessionId, { files: json.files, state: json.state }, json.tool_calls);
+    return goLive(sessionId, { files: json.files, state: reviveTranscriptState(json.state) }, json.tool_calls, row.reread !== 0);
   };
 
   /** Adds (sign 1) or removes (sign -1) one call's figures from its model's running totals. */
@@ -240,6 +182,7 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
       cache_1h_tokens: u.cache_creation.ephemeral_1h_input_tokens,
       cost_usd: prices === null ? null : callCostUsd(prices, u),
       agent_id: c.agent_id,
+      git_branch: c.git_branch,
     });
   };
 
@@ -249,7 +192,7 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
     recompute(sessionId, transcriptPath) {
       const live = load(sessionId);
       const touched = new Set<string>();
-      const outcome = readSessionTranscripts(live.saved, transcriptPath, sessionId, touched);
+      const outcome = readSessionTranscripts(live.saved, transcriptPath, sessionId, { touched, fromStart: live.reread });
       stats.bytesRead += outcome.bytesRead;
       stats.restarts += outcome.restarted ? 1 : 0;
       stats.filesSkipped += outcome.skipped.length;
@@ -272,14 +215,18 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
           writeCall(sessionId, key, now, state.start_time);
         }
         for (const id of live.toolUses.written) {
-          if (insertToolUse.run(sessionId, id).changes === 1) live.toolCalls++;
+          // A new tool use is counted; one saved before has only its result's is_error to take.
+          const use = live.toolUses.known.get(id)!;
+          if (toolUseRows.insert(sessionId, id, use)) live.toolCalls++;
+          else toolUseRows.updateError(sessionId, id, use);
         }
       }
       writeSession(sessionId, state, live.toolCalls);
-      const json: SavedJson = { files: live.saved.files, state: { ...state, calls: {}, tool_use_ids: {} }, tool_calls: live.toolCalls };
-      const generation = saveState.get(sessionId, JSON.stringify(json), new Date().toISOString()) as number;
+      const reread = live.reread && !outcome.restarted;
+      const json: SavedJson = { files: live.saved.files, state: { ...state, calls: {}, tool_uses: {} }, tool_calls: live.toolCalls };
+      const generation = saveState.get(sessionId, JSON.stringify(json), new Date().toISOString(), reread ? 1 : 0) as number;
       // Start the next read from a clean live state over what is now saved (the cache keeps it).
-      const next = goLive(sessionId, { files: live.saved.files, state: { ...state, calls: {}, tool_use_ids: {} } }, live.toolCalls);
+      const next = goLive(sessionId, { files: live.saved.files, state: { ...state, calls: {}, tool_uses: {} } }, live.toolCalls, reread);
       remember(cache, sessionId, generation, next);
       return outcome;
     },
@@ -293,6 +240,7 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
       insertCall.run(
         sessionId, c.key, c.timestamp ?? summary.start_time ?? '', c.model, c.input_tokens, c.output_tokens,
         c.cache_creation_tokens, c.cache_read_tokens, c.message_id, c.request_id, c.cache_1h_tokens, c.cost_usd, c.agent_id,
+        c.git_branch,
       );
     }
     for (const [model, m] of Object.entries(summary.models)) {
@@ -309,48 +257,8 @@ export function prepareFigureStatements(db: Db, priceFor: PriceFor): FigureState
         cost_usd: m.cost_usd ?? 0,
       });
     }
-    for (const id of Object.keys(state.tool_use_ids)) insertToolUse.run(sessionId, id);
+    for (const [id, use] of Object.entries(state.tool_uses)) toolUseRows.insert(sessionId, id, use);
     return summary.tool_calls;
-  }
-
-  function writeSession(sessionId: string, state: TranscriptState, toolCalls: number): void {
-    const models: Record<string, { api_calls: number; cost_usd: number | null; input_tokens: number; output_tokens: number; cache_creation_tokens: number; cache_read_tokens: number; cache_1h_tokens: number }> = {};
-    const total = { api_calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, cost_usd: 0, unpriced: 0 };
-    for (const m of modelRows.all(sessionId) as ModelRow[]) {
-      models[m.model] = {
-        api_calls: m.api_calls,
-        cost_usd: m.unpriced_calls > 0 ? null : m.cost_usd,
-        input_tokens: m.input_tokens,
-        output_tokens: m.output_tokens,
-        cache_creation_tokens: m.cache_creation_tokens,
-        cache_read_tokens: m.cache_read_tokens,
-        cache_1h_tokens: m.cache_creation_1h_tokens,
-      };
-      total.api_calls += m.api_calls;
-      total.input_tokens += m.input_tokens;
-      total.output_tokens += m.output_tokens;
-      total.cache_creation_tokens += m.cache_creation_tokens;
-      total.cache_read_tokens += m.cache_read_tokens;
-      total.cost_usd += m.cost_usd;
-      total.unpriced += m.unpriced_calls;
-    }
-    updateSession.run({
-      session_id: sessionId,
-      input_tokens: total.input_tokens,
-      output_tokens: total.output_tokens,
-      cache_creation_tokens: total.cache_creation_tokens,
-      cache_read_tokens: total.cache_read_tokens,
-      api_calls: total.api_calls,
-      cost_usd: total.cost_usd,
-      cost_complete: total.unpriced > 0 ? 0 : 1,
-      models: JSON.stringify(models),
-      tool_calls: toolCalls,
-      commits: state.commits,
-      lines_added: state.lines_added,
-      lines_removed: state.lines_removed,
-      start_time: state.start_time,
-      end_time: state.end_time,
-    });
   }
 }
 
@@ -366,7 +274,15 @@ function callStateOf(r: TokenUsageRow): CallState {
     cache_read_input_tokens: r.cache_read_tokens,
     cache_creation: { ephemeral_1h_input_tokens: r.cache_creation_1h_tokens },
   };
-  return { message_id: r.message_id, request_id: r.request_id, model: r.model, timestamp: r.timestamp === '' ? null : r.timestamp, agent_id: r.agent_id, usage };
+  return {
+    message_id: r.message_id,
+    request_id: r.request_id,
+    model: r.model,
+    timestamp: r.timestamp === '' ? null : r.timestamp,
+    agent_id: r.agent_id,
+    git_branch: r.git_branch,
+    usage,
+  };
 }
 
 function remember(cache: Map<string, { generation: number; live: LiveSession }>, sessionId: string, generation: number | undefined, live: LiveSession): void {

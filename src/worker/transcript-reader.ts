@@ -31,8 +31,22 @@ export interface ReadOutcome {
   bytesRead: number;
   /** Files that could not be read, and why (missing, not a regular file, …): not failures. */
   skipped: Array<{ file: string; reason: string }>;
-  /** True when some file shrank or was replaced and the session was read again from the start. */
+  /**
+   * True when the session was read again from the start: some file shrank or was replaced, or
+   * `fromStart` was asked and every file read before is still there.
+   */
   restarted: boolean;
+}
+
+export interface ReadOptions {
+  /** Receives the key of every call the new lines created or updated. */
+  touched?: Set<string>;
+  /**
+   * Read every file again from the start (a fresh accumulator), but only when every file read
+   * before is still there: a session whose transcript or one of its subagents' files is gone
+   * keeps its saved state and reads on from it (what is gone could not be read again).
+   */
+  fromStart?: boolean;
 }
 
 export function emptyReadState(): SessionReadState {
@@ -60,16 +74,22 @@ export function sessionFiles(transcriptPath: string, sessionId: string): Array<{
   return files;
 }
 
+/** Whether a session can be read again from the start: it was read before, and every file it read is still there. */
+export function canReadAgain(saved: SessionReadState, present: ReadonlySet<string>): boolean {
+  const files = Object.keys(saved.files);
+  return files.length > 0 && files.every((f) => present.has(f));
+}
+
 /**
  * Brings `saved` up to date with the files on disk, reading only new bytes. When a file shrank or
  * was replaced (other device/inode), the whole session is read again from a fresh state, since
- * the accumulator cannot take lines back.
+ * the accumulator cannot take lines back; likewise when `fromStart` is asked and possible.
  */
 export function readSessionTranscripts(
   saved: SessionReadState,
   transcriptPath: string,
   sessionId: string,
-  touched?: Set<string>,
+  { touched, fromStart = false }: ReadOptions = {},
 ): ReadOutcome {
   const outcome: ReadOutcome = { changed: false, bytesRead: 0, skipped: [], restarted: false };
   const files = sessionFiles(transcriptPath, sessionId);
@@ -87,6 +107,7 @@ export function readSessionTranscripts(
         outcome.restarted = true;
       }
     }
+    if (fromStart && canReadAgain(saved, new Set(opened.keys()))) outcome.restarted = true;
     if (outcome.restarted) {
       saved.state = createTranscriptState();
       saved.files = {};

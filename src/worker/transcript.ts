@@ -1,8 +1,14 @@
-// Parse transcript: JSONL lines of one session (main transcript + its subagents' files) → the
-// session's figures as docs/metrics-spec.md defines them. Pure and incremental: no I/O; the caller
-// reads the files, feeds complete lines, and may save the JSON-serialisable state between reads.
+// Parse transcript: JSONL lines of one session (main transcript + its subagents' files) folded into
+// an accumulator: its API calls (with their branch), times and branch here, its tool uses in
+// transcript-tools.ts; transcript-summary.ts turns it into the figures docs/metrics-spec.md defines.
+// Pure and incremental: no I/O; the caller reads the files, feeds complete lines, and may save the
+// JSON-serialisable state between reads.
 
-import { cache1hTokens, callCostUsd, type ModelPrices } from './pricing.js';
+import { type Obj, has, isObj, put, str, tokens } from './json-fields.js';
+import { cache1hTokens } from './pricing.js';
+import { type ToolState, applyToolResults, applyToolUse } from './transcript-tools.js';
+
+export { GIT_COMMIT_RE, countLines, type OrphanResult, type PendingTool, type ToolUse } from './transcript-tools.js';
 
 /** Token counts kept for one API call (same field names as the API's `usage`). */
 export interface CallUsage {
@@ -22,40 +28,31 @@ export interface CallState {
   timestamp: string | null;
   /** Subagent that made the call; null for the main transcript. */
   agent_id: string | null;
+  /** The git branch its line names (`gitBranch`); null when none does. */
+  git_branch: string | null;
   usage: CallUsage;
 }
 
-/** A Write / Edit / MultiEdit / git-commit Bash call waiting for its tool_result. */
-export type PendingTool =
-  | { kind: 'commit' }
-  /** Lines counted from the call's input, used when the result line has no usable toolUseResult. */
-  | { kind: 'edit'; tool: string; input_added: number; input_removed: number };
-
-/** A tool_result seen before its tool_use (kept compact until the tool_use shows up). */
-export interface OrphanResult {
-  is_error: boolean;
-  /** Lines from the result's toolUseResult; null when it had none usable. */
-  added: number | null;
-  removed: number | null;
+/** The branch named by an API call's line, and that line's time. */
+export interface BranchSeen {
+  at: string | null;
+  name: string;
 }
 
 /**
  * Everything needed to continue a session from where the last read stopped. Plain JSON: save it
  * with JSON.stringify and resume with JSON.parse. Maps are objects keyed by id.
  */
-export interface TranscriptState {
-  v: 1;
+export interface TranscriptState extends ToolState {
+  /** 2 since tool uses and branches are kept (a saved 1 is brought up by reviveTranscriptState). */
+  v: 2;
   /** Key `${message.id}|${requestId}` → the call. */
   calls: Record<string, CallState>;
-  /** Every tool_use id seen (value always 1). */
-  tool_use_ids: Record<string, 1>;
-  /** tool_use id → call awaiting its result. */
-  pending: Record<string, PendingTool>;
-  /** tool_use id → result that arrived before its tool_use. */
-  orphan_results: Record<string, OrphanResult>;
-  commits: number;
-  lines_added: number;
-  lines_removed: number;
+  /**
+   * The session's branch: the one named by its latest API call line (by timestamp; a tie goes to
+   * the greater name, so the order lines are read in never matters). null until a call names one.
+   */
+  branch: BranchSeen | null;
   /** Earliest / latest timestamp of user and assistant lines (text as written, or normalised to UTC). */
   start_time: string | null;
   end_time: string | null;
@@ -70,73 +67,14 @@ export interface LineSource {
   touched?: Set<string>;
 }
 
-/** Figures of one model in a session. */
-export interface ModelFigures {
-  api_calls: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_tokens: number;
-  cache_read_tokens: number;
-  cache_1h_tokens: number;
-  /** null when the model has no price. */
-  cost_usd: number | null;
-}
-
-/** One row of the token_usage table. */
-export interface CallRow {
-  /** The call's key in TranscriptState.calls (`message.id|requestId`, or a fallback when both are missing). */
-  key: string;
-  message_id: string | null;
-  request_id: string | null;
-  timestamp: string | null;
-  model: string | null;
-  agent_id: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_tokens: number;
-  cache_read_tokens: number;
-  cache_1h_tokens: number;
-  cost_usd: number | null;
-}
-
-export interface TranscriptSummary {
-  api_calls: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_tokens: number;
-  cache_read_tokens: number;
-  cache_1h_tokens: number;
-  /** Sum over the calls whose model has a price. */
-  cost_usd: number;
-  /** False when at least one call's model has no price (its tokens count, its cost does not). */
-  cost_complete: boolean;
-  /** Model id as written in the transcript (`unknown` when a call names none) → its figures. */
-  models: Record<string, ModelFigures>;
-  tool_calls: number;
-  commits: number;
-  lines_added: number;
-  lines_removed: number;
-  start_time: string | null;
-  end_time: string | null;
-  malformed_lines: number;
-  oversize_lines: number;
-  /** One per API call, ordered by timestamp then message/request id. */
-  calls: CallRow[];
-}
-
-/** Bash commands that run `git … commit` (docs/metrics-spec.md). */
-export const GIT_COMMIT_RE = /\bgit\b[^|;&\n]*\bcommit\b/;
-
-/** Tools whose results count lines added / removed. */
-const EDIT_TOOLS = new Set(['Write', 'Edit', 'MultiEdit']);
-
 const SYNTHETIC_MODEL = '<synthetic>';
 
 export function createTranscriptState(): TranscriptState {
   return {
-    v: 1,
+    v: 2,
     calls: {},
-    tool_use_ids: {},
+    tool_uses: {},
+    branch: null,
     pending: {},
     orphan_results: {},
     commits: 0,
@@ -149,37 +87,26 @@ export function createTranscriptState(): TranscriptState {
   };
 }
 
+/**
+ * A state as JSON.parse gives it back, brought up to this version: one saved as v 1 (before tool
+ * uses and branches were kept) had `tool_use_ids` (its ids are in the tool_uses table) and no branch.
+ */
+export function reviveTranscriptState(saved: TranscriptState): TranscriptState {
+  const old = saved as TranscriptState & { tool_use_ids?: unknown };
+  delete old.tool_use_ids;
+  old.tool_uses ??= {};
+  old.branch ??= null;
+  old.v = 2;
+  return old;
+}
+
 /** For a reader that skips a line too long to hold: counts it (its content is lost). */
 export function countOversizeLine(state: TranscriptState): void {
   state.oversize_lines += 1;
 }
 
-/**
- * Number of lines of a string, as an editor counts them: "" → 0, "a" → 1, "a\n" → 1,
- * "a\nb" → 2, "a\n\n" → 2. A final newline ends the last line rather than starting a new one,
- * which matches structuredPatch (a 4-line file written as "l1\nl2\nl3\nl4\n" shows 4 `+` lines).
- */
-export function countLines(s: string): number {
-  if (s === '') return 0;
-  let n = 1;
-  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n += 1;
-  return s.endsWith('\n') ? n - 1 : n;
-}
-
-// ---- small readers for untrusted JSON ----
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const tokens = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
-const has = (o: object, k: string): boolean => Object.hasOwn(o, k);
-/** Sets o[k] as an own property even for a key like "__proto__". */
-function put<T>(o: Record<string, T>, k: string, v: T): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-}
-
 /** Milliseconds of an RFC 3339 timestamp, or NaN. */
-const ms = (t: string): number => Date.parse(t);
+export const ms = (t: string): number => Date.parse(t);
 
 /** The timestamp as stored: the transcript's text when already UTC (`…Z`), else normalised to UTC. */
 function utcText(t: unknown): string | null {
@@ -190,7 +117,7 @@ function utcText(t: unknown): string | null {
 }
 
 /** Whether timestamp a is earlier than b (ties broken on the text, so the order of lines never matters). */
-function earlier(a: string, b: string): boolean {
+export function earlier(a: string, b: string): boolean {
   // Same-shape UTC texts ('…T19:40:31.367Z') sort as text: no parsing on the hot path.
   if (a.length === b.length && a.endsWith('Z') && b.endsWith('Z')) return a < b;
   const d = ms(a) - ms(b);
@@ -200,6 +127,20 @@ function earlier(a: string, b: string): boolean {
 function noteTime(state: TranscriptState, t: string): void {
   if (state.start_time === null || earlier(t, state.start_time)) state.start_time = t;
   if (state.end_time === null || earlier(state.end_time, t)) state.end_time = t;
+}
+
+/** Whether branch `a` was named after `b`: a later time (no time counts as earliest), then the greater name. */
+export function laterBranch(a: BranchSeen, b: BranchSeen): boolean {
+  if (a.at !== b.at) {
+    if (a.at === null) return false;
+    if (b.at === null) return true;
+    return earlier(b.at, a.at);
+  }
+  return a.name > b.name;
+}
+
+function noteBranch(state: TranscriptState, seen: BranchSeen): void {
+  if (state.branch === null || laterBranch(seen, state.branch)) state.branch = seen;
 }
 
 function readUsage(u: Obj): CallUsage {
@@ -253,15 +194,22 @@ function fnv1a(s: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** What an assistant line says about where it was written. */
+interface LineContext {
+  agentId: string | null;
+  time: string | null;
+  branch: string | null;
+}
+
 /** Folds an assistant line; returns the key of the call it created or updated, if any. */
-function applyAssistant(state: TranscriptState, line: string, obj: Obj, agentId: string | null, time: string | null): string | null {
+function applyAssistant(state: TranscriptState, line: string, obj: Obj, { agentId, time, branch }: LineContext): string | null {
   const message = isObj(obj.message) ? obj.message : null;
   if (message === null) return null;
 
   // tool_use blocks: collected from every line, including repeats of the same response.
   if (Array.isArray(message.content)) {
     for (const block of message.content) {
-      if (isObj(block) && block.type === 'tool_use') applyToolUse(state, block);
+      if (isObj(block) && block.type === 'tool_use') applyToolUse(state, block, agentId, time);
     }
   }
 
@@ -280,7 +228,7 @@ function applyAssistant(state: TranscriptState, line: string, obj: Obj, agentId:
   const usage = readUsage(message.usage);
   const existing = has(state.calls, key) ? state.calls[key] : undefined;
   if (existing === undefined) {
-    put(state.calls, key, { message_id: messageId, request_id: requestId, model, timestamp: time, agent_id: agentId, usage });
+    put(state.calls, key, { message_id: messageId, request_id: requestId, model, timestamp: time, agent_id: agentId, git_branch: branch, usage });
     return key;
   }
   if (better(usage, existing.usage)) {
@@ -290,118 +238,11 @@ function applyAssistant(state: TranscriptState, line: string, obj: Obj, agentId:
   if (existing.model === null && model !== null) existing.model = model;
   if (time !== null && (existing.timestamp === null || earlier(time, existing.timestamp))) existing.timestamp = time;
   if (existing.agent_id === null && agentId !== null) existing.agent_id = agentId;
+  if (existing.git_branch === null && branch !== null) existing.git_branch = branch;
   return key;
 }
 
-/** Lines a call would change, from its input (the fallback when its result has no toolUseResult). */
-function inputLines(tool: string, input: Obj): { added: number; removed: number } {
-  const s = (v: unknown) => (typeof v === 'string' ? countLines(v) : 0);
-  if (tool === 'Write') return { added: s(input.content), removed: 0 };
-  if (tool === 'Edit') return { added: s(input.new_string), removed: s(input.old_string) };
-  let added = 0;
-  let removed = 0;
-  if (Array.isArray(input.edits)) {
-    for (const e of input.edits) {
-      if (!isObj(e)) continue;
-      added += s(e.new_string);
-      removed += s(e.old_string);
-    }
-  }
-  return { added, removed };
-}
-
-function applyToolUse(state: TranscriptState, block: Obj): void {
-  const id = str(block.id);
-  if (id === null || has(state.tool_use_ids, id)) return; // counted once however often it is re-read
-  put(state.tool_use_ids, id, 1);
-
-  const name = str(block.name);
-  const input = isObj(block.input) ? block.input : {};
-  let pending: PendingTool | null = null;
-  if (name === 'Bash' && typeof input.command === 'string' && GIT_COMMIT_RE.test(input.command)) {
-    pending = { kind: 'commit' };
-  } else if (name !== null && EDIT_TOOLS.has(name)) {
-    const l = inputLines(name, input);
-    pending = { kind: 'edit', tool: name, input_added: l.added, input_removed: l.removed };
-  }
-
-  const orphan = has(state.orphan_results, id) ? state.orphan_results[id] : undefined;
-  if (orphan !== undefined) {
-    delete state.orphan_results[id];
-    if (pending !== null) settle(state, pending, orphan);
-  } else if (pending !== null) {
-    put(state.pending, id, pending);
-  }
-}
-
-/** Counts a finished call from its result. */
-function settle(state: TranscriptState, call: PendingTool, result: OrphanResult): void {
-  if (result.is_error) return;
-  if (call.kind === 'commit') {
-    state.commits += 1;
-    return;
-  }
-  if (result.added !== null && result.removed !== null) {
-    state.lines_added += result.added;
-    state.lines_removed += result.removed;
-  } else {
-    state.lines_added += call.input_added;
-    state.lines_removed += call.input_removed;
-  }
-}
-
-/**
- * Lines from a result line's toolUseResult: Write `type: "create"` → lines of `content`; otherwise
- * `structuredPatch[].lines` starting with `+` / `-`. Null when it holds neither (no toolUseResult,
- * an error string, an unknown shape), so the caller falls back to the call's input.
- */
-function resultLines(tur: unknown): { added: number; removed: number } | null {
-  if (!isObj(tur)) return null;
-  if (tur.type === 'create' && typeof tur.content === 'string') return { added: countLines(tur.content), removed: 0 };
-  if (!Array.isArray(tur.structuredPatch)) return null;
-  let added = 0;
-  let removed = 0;
-  for (const hunk of tur.structuredPatch) {
-    if (!isObj(hunk) || !Array.isArray(hunk.lines)) continue;
-    for (const l of hunk.lines) {
-      if (typeof l !== 'string') continue;
-      if (l.startsWith('+')) added += 1;
-      else if (l.startsWith('-')) removed += 1;
-    }
-  }
-  return { added, removed };
-}
-
-function applyUser(state: TranscriptState, obj: Obj): void {
-  const message = isObj(obj.message) ? obj.message : null;
-  if (message === null || !Array.isArray(message.content)) return;
-  const results = message.content.filter((b): b is Obj => isObj(b) && b.type === 'tool_result');
-  if (results.length === 0) return;
-  // The top-level toolUseResult belongs to the line's result; with several results on one line
-  // it cannot be attributed, and each call falls back to its input.
-  const fromTur = results.length === 1 ? resultLines(obj.toolUseResult) : null;
-  for (const r of results) {
-    const id = str(r.tool_use_id);
-    if (id === null) continue;
-    const result: OrphanResult = {
-      is_error: r.is_error === true,
-      added: fromTur?.added ?? null,
-      removed: fromTur?.removed ?? null,
-    };
-    const call = has(state.pending, id) ? state.pending[id] : undefined;
-    if (call !== undefined) {
-      delete state.pending[id];
-      settle(state, call, result);
-    } else if (!has(state.tool_use_ids, id) && !has(state.orphan_results, id)) {
-      // Result before its tool_use (another file read first): keep it until the tool_use arrives.
-      put(state.orphan_results, id, result);
-    }
-    // Otherwise: a re-read of a result already counted, or the result of an untracked tool.
-  }
-}
-
 export type LineOutcome = 'applied' | 'blank' | 'malformed';
-
 
 /**
  * Folds one complete JSONL line into the state. Blank lines are ignored; a line that is not a
@@ -430,100 +271,11 @@ export function applyTranscriptLine(state: TranscriptState, line: string, source
   if (time !== null) noteTime(state, time);
   const agentId = source.agentId ?? (obj.isSidechain === true ? str(obj.agentId) : null);
   if (obj.type === 'assistant') {
-    const key = applyAssistant(state, line, obj, agentId, time);
-    if (key !== null) source.touched?.add(key);
-  }
-  else applyUser(state, obj);
+    const branch = str(obj.gitBranch);
+    const key = applyAssistant(state, line, obj, { agentId, time, branch });
+    if (key === null) return 'applied';
+    source.touched?.add(key);
+    if (branch !== null) noteBranch(state, { at: time, name: branch });
+  } else applyToolResults(state, obj);
   return 'applied';
-}
-
-/** Sort key of a call: timestamp, then its id. Sums are taken in this order so floats never depend on read order. */
-function compareCalls(a: [string, CallState], b: [string, CallState]): number {
-  const ta = a[1].timestamp;
-  const tb = b[1].timestamp;
-  if (ta !== tb) {
-    if (ta === null) return 1;
-    if (tb === null) return -1;
-    if (earlier(ta, tb)) return -1;
-    if (earlier(tb, ta)) return 1;
-  }
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
-}
-
-/**
- * The session's figures (docs/metrics-spec.md) from the state; does not modify it.
- * `priceFor` returns a model's prices or null when unknown (see pricing.ts `priceResolver`).
- */
-export function summarizeTranscript(
-  state: TranscriptState,
-  priceFor: (model: string | null) => ModelPrices | null,
-): TranscriptSummary {
-  const s: TranscriptSummary = {
-    api_calls: 0,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_creation_tokens: 0,
-    cache_read_tokens: 0,
-    cache_1h_tokens: 0,
-    cost_usd: 0,
-    cost_complete: true,
-    models: {},
-    tool_calls: Object.keys(state.tool_use_ids).length,
-    commits: state.commits,
-    lines_added: state.lines_added,
-    lines_removed: state.lines_removed,
-    start_time: state.start_time,
-    end_time: state.end_time,
-    malformed_lines: state.malformed_lines,
-    oversize_lines: state.oversize_lines,
-    calls: [],
-  };
-  // Parse each timestamp once: sorting with Date.parse in the comparator costs O(n log n) parses.
-  const entries = Object.entries(state.calls)
-    .map(([key, c]) => ({ key, c, t: c.timestamp === null ? Number.POSITIVE_INFINITY : ms(c.timestamp) }))
-    .sort((a, b) => a.t - b.t || compareCalls([a.key, a.c], [b.key, b.c]));
-  for (const { key, c } of entries) {
-    const u = c.usage;
-    const prices = c.model === null ? null : priceFor(c.model);
-    const cost = prices === null ? null : callCostUsd(prices, u);
-    const row: CallRow = {
-      key,
-      message_id: c.message_id,
-      request_id: c.request_id,
-      timestamp: c.timestamp,
-      model: c.model,
-      agent_id: c.agent_id,
-      input_tokens: u.input_tokens,
-      output_tokens: u.output_tokens,
-      cache_creation_tokens: u.cache_creation_input_tokens,
-      cache_read_tokens: u.cache_read_input_tokens,
-      cache_1h_tokens: u.cache_creation.ephemeral_1h_input_tokens,
-      cost_usd: cost,
-    };
-    s.calls.push(row);
-
-    s.api_calls += 1;
-    s.input_tokens += row.input_tokens;
-    s.output_tokens += row.output_tokens;
-    s.cache_creation_tokens += row.cache_creation_tokens;
-    s.cache_read_tokens += row.cache_read_tokens;
-    s.cache_1h_tokens += row.cache_1h_tokens;
-    if (cost === null) s.cost_complete = false;
-    else s.cost_usd += cost;
-
-    const name = c.model ?? 'unknown';
-    let m = has(s.models, name) ? s.models[name] : undefined;
-    if (m === undefined) {
-      m = { api_calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, cache_1h_tokens: 0, cost_usd: 0 };
-      put(s.models, name, m);
-    }
-    m.api_calls += 1;
-    m.input_tokens += row.input_tokens;
-    m.output_tokens += row.output_tokens;
-    m.cache_creation_tokens += row.cache_creation_tokens;
-    m.cache_read_tokens += row.cache_read_tokens;
-    m.cache_1h_tokens += row.cache_1h_tokens;
-    m.cost_usd = cost === null || m.cost_usd === null ? null : m.cost_usd + cost;
-  }
-  return s;
 }
