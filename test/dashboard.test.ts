@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { CLI, drain, event, sandbox, spoolPayload } from './helpers.ts';
+import { CLI, drain, event, query, sandbox, spoolPayload } from './helpers.ts';
 import { EXPECTED, buildFixtureDb } from './support/fixture-db.ts';
 import { getJson, request, startDashboard } from './support/dashboard.ts';
 import { loadStaticFiles, lookupStatic } from '../src/dashboard/server/static.ts';
@@ -97,6 +97,26 @@ test('dashboard API on the fixtures database', async (t) => {
     close(p.totals.cost_usd, sum((s) => s.cost_usd), 'projects total');
     const m = await getJson(d.port, `/api/models?${RANGE}`);
     assert.deepEqual(m.rows.map((r: Json) => r.key).sort(), [...new Set(Object.values(EXPECTED).flatMap((s) => Object.keys(s.models)))].sort());
+  });
+
+  await t.test('tools, branches and blocks', async () => {
+    const tools = await getJson(d.port, `/api/tools?${RANGE}`);
+    assert.equal(tools.available, true);
+    const inDb = query<{ name: string; uses: number; errors: number }>(sb.db, 'SELECT name, count(*) AS uses, COALESCE(sum(is_error = 1), 0) AS errors FROM tool_uses GROUP BY name ORDER BY uses DESC, name');
+    assert.deepEqual(tools.rows.map((r: Json) => ({ name: r.name, uses: r.uses, errors: r.errors })), inDb);
+    assert.equal(tools.rows.reduce((a: number, r: Json) => a + r.uses, 0), sum((s) => s.tool_calls));
+    assert.equal(tools.by_agent.main + tools.by_agent.subagents, sum((s) => s.tool_calls));
+    assert.equal(tools.series.reduce((a: number, x: Json) => a + x.uses.reduce((b: number, u: number) => b + u, 0), 0), sum((s) => s.tool_calls), 'per day adds up');
+    assert.equal((await getJson(d.port, '/api/tools?tz=UTC&from=2020-01-01&to=2020-01-02')).rows.length, 0);
+    const branches = await getJson(d.port, `/api/branches?${RANGE}`);
+    assert.equal(branches.available, true);
+    assert.equal(branches.rows.reduce((a: number, r: Json) => a + r.api_calls, 0), sum((s) => s.api_calls));
+    close(branches.rows.reduce((a: number, r: Json) => a + r.cost_usd, 0), sum((s) => s.cost_usd), 'branches cost');
+    const callBranches = query<{ b: string }>(sb.db, "SELECT DISTINCT COALESCE(git_branch, '(none)') AS b FROM token_usage ORDER BY b").map((r) => r.b);
+    assert.deepEqual([...new Set(branches.rows.map((r: Json) => r.branch))].sort(), callBranches);
+    const blocks = await getJson(d.port, `/api/blocks?${RANGE}`);
+    assert.equal(blocks.totals.blocks, 1);
+    close(blocks.totals.cost_usd, sum((s) => s.cost_usd), 'blocks cost');
   });
 
   await t.test('every answer carries the security headers; the API a Server-Timing', async () => {

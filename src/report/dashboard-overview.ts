@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { activeBlock } from './blocks.js';
 import { type DashRange, capabilitiesOf, daysBetween, localDay, rangeInfo } from './dashboard-range.js';
 import { sessionsPage } from './dashboard-sessions.js';
-import type { ActiveBlockInfo, BudgetLevel, GroupsAnswer, LimitsSeries, NowAnswer, OverviewAnswer, PeriodSpend, TopAnswer } from './dashboard-types.js';
+import type { ActiveBlockInfo, BlocksAnswer, BudgetLevel, GroupsAnswer, LimitsSeries, NowAnswer, OverviewAnswer, PeriodSpend, TopAnswer } from './dashboard-types.js';
 import { type Report, runReport } from './queries.js';
 import { localDayStart, nextDay, rfc3339 } from './time.js';
 
@@ -130,5 +130,17 @@ export function groups(db: Db, range: DashRange, kind: 'project' | 'model'): Gro
     range: rangeInfo(range),
     rows: r.rows.map((row) => ({ key: String(row[kind]), models: row.models, ...figuresOf(row) })),
     totals: r.totals,
+  };
+}
+
+/** The 5-hour blocks that start in the range (`report blocks`), and the official limits over it. */
+export function blocks(db: Db, range: DashRange, now: Date): BlocksAnswer {
+  const r = runReport(db, { kind: 'blocks', timeZone: range.tz, since: range.from, until: range.to, breakdown: false, weekStart: 1, now });
+  return {
+    range: rangeInfo(range),
+    now: r.now!,
+    rows: r.rows as unknown as BlocksAnswer['rows'],
+    totals: r.totals as BlocksAnswer['totals'],
+    limits: limitsSeries(db, range.fromIso, range.toIso),
   };
 }

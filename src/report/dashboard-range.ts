@@ -58,11 +58,13 @@ export function daysBetween(first: string, last: string, max = 3660): string[] {
   return out.length > max ? out.slice(-max) : out;
 }
 
-/** Optional columns and tables of later schemas, looked up once per connection. */
+/** Optional columns and tables of later schemas, looked up once per connection and schema version. */
 export interface Capabilities {
-  /** token_usage.git_branch (schema 8). */
-  gitBranch: boolean;
-  /** tool_uses.name and tool_uses.is_error (schema 8). */
+  /** token_usage.git_branch (schema 8): each call's branch. */
+  callBranch: boolean;
+  /** sessions.git_branch (schema 8): the branch of the session's latest call. */
+  sessionBranch: boolean;
+  /** tool_uses.name, used_at, is_error, agent_id (schema 8). */
   toolNames: boolean;
   /** statusline_samples (schema 5). */
   samples: boolean;
@@ -81,8 +83,9 @@ export function capabilitiesOf(db: Database.Database): Capabilities {
   const toolUses = columns('tool_uses');
   const sessions = columns('sessions');
   const caps: Capabilities = {
-    gitBranch: tokenUsage.has('git_branch'),
-    toolNames: toolUses.has('name') && toolUses.has('is_error'),
+    callBranch: tokenUsage.has('git_branch'),
+    sessionBranch: sessions.has('git_branch'),
+    toolNames: ['name', 'used_at', 'is_error', 'agent_id'].every((c) => toolUses.has(c)),
     samples: columns('statusline_samples').size > 0,
     reported: sessions.has('reported_source') && sessions.has('reported_at'),
   };

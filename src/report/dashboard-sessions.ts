@@ -25,8 +25,9 @@ const SORT_SQL: Record<SessionSort, string> = {
 
 const IN_RANGE = 'COALESCE(s.start_time, s.end_time) >= @from AND COALESCE(s.start_time, s.end_time) < @to';
 
-/** A filter: the text in the project path, a model id, or the start of a session id. */
-const FILTER = `(s.cwd LIKE @like ESCAPE '\\' OR s.session_id LIKE @prefix ESCAPE '\\'
+/** A filter: the text in the project path, a model id, the branch, or the start of a session id. */
+const filterSql = (branch: boolean): string => `(s.cwd LIKE @like ESCAPE '\\' OR s.session_id LIKE @prefix ESCAPE '\\'
+  ${branch ? "OR s.git_branch LIKE @like ESCAPE '\\'" : ''}
   OR EXISTS (SELECT 1 FROM session_models m WHERE m.session_id = s.session_id AND m.model LIKE @like ESCAPE '\\'))`;
 
 const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -38,6 +39,8 @@ export interface SessionQuery {
   q: string;
   /** Exactly this project (working folder); '(unknown)' = none recorded. */
   project: string | null;
+  /** Sessions with a call on this git branch (schema 8); '(none)' = calls that name none. */
+  branch?: string | null;
   page: number;
   perPage: number;
 }
@@ -54,18 +57,11 @@ const ROW_COLUMNS = `s.session_id, s.cwd, s.start_time, s.end_time, s.cost_sourc
 function rowsFor(db: Db, ids: string[]): SessionRow[] {
   if (ids.length === 0) return [];
   const marks = ids.map(() => '?').join(',');
-  const base = db.prepare(`SELECT ${ROW_COLUMNS} FROM sessions s WHERE s.session_id IN (${marks})`).all(...ids) as Array<Record<string, unknown>>;
+  const branch = capabilitiesOf(db).sessionBranch ? 's.git_branch' : 'NULL';
+  const base = db.prepare(`SELECT ${ROW_COLUMNS}, ${branch} AS git_branch FROM sessions s WHERE s.session_id IN (${marks})`).all(...ids) as Array<Record<string, unknown>>;
   const models = db
     .prepare(`SELECT session_id, model, unpriced_calls FROM session_models WHERE session_id IN (${marks}) ORDER BY model`)
     .all(...ids) as Array<{ session_id: string; model: string; unpriced_calls: number }>;
-  const branches = new Map<string, string>();
-  if (capabilitiesOf(db).gitBranch) {
-    const latest = db.prepare('SELECT git_branch FROM token_usage WHERE session_id = ? AND git_branch IS NOT NULL ORDER BY timestamp DESC LIMIT 1').pluck();
-    for (const id of ids) {
-      const b = latest.get(id) as string | undefined;
-      if (b !== undefined) branches.set(id, b);
-    }
-  }
   const byId = new Map(base.map((r) => [r.session_id as string, r]));
   return ids.flatMap((id) => {
     const r = byId.get(id);
@@ -77,7 +73,7 @@ function rowsFor(db: Db, ids: string[]): SessionRow[] {
       {
         session_id: id,
         project: (r.cwd as string | null) ?? null,
-        branch: branches.get(id) ?? null,
+        branch: (r.git_branch as string | null) ?? null,
         start_time: (r.start_time as string | null) ?? null,
         end_time: (r.end_time as string | null) ?? null,
         duration_seconds: (r.duration_seconds as number | null) ?? null,
@@ -107,13 +103,17 @@ export function sessionsPage(db: Db, range: DashRange, q: SessionQuery): Session
   const text = q.q.trim();
   const params: Record<string, unknown> = { from: range.fromIso, to: range.toIso };
   if (text !== '') {
-    where.push(FILTER);
+    where.push(filterSql(capabilitiesOf(db).sessionBranch));
     params.like = `%${likeEscape(text)}%`;
     params.prefix = `${likeEscape(text)}%`;
   }
   if (q.project !== null) {
     where.push(q.project === '(unknown)' ? 's.cwd IS NULL' : 's.cwd = @project');
     if (q.project !== '(unknown)') params.project = q.project;
+  }
+  if (q.branch != null && capabilitiesOf(db).callBranch) {
+    where.push(`EXISTS (SELECT 1 FROM token_usage t WHERE t.session_id = s.session_id AND ${q.branch === '(none)' ? 't.git_branch IS NULL' : 't.git_branch = @branch'})`);
+    if (q.branch !== '(none)') params.branch = q.branch;
   }
   const whereSql = where.join(' AND ');
   const total = db.prepare(`SELECT count(*) FROM sessions s WHERE ${whereSql}`).pluck().get(params) as number;
@@ -164,7 +164,8 @@ export function sessionDetail(db: Db, sessionId: string): SessionDetail | null {
   let byName: ToolFigures[] | null = null;
   if (caps.toolNames) {
     byName = db
-      .prepare(`SELECT COALESCE(name, '(unknown)') AS name, count(*) AS uses, COALESCE(sum(is_error = 1), 0) AS errors
+      .prepare(`SELECT COALESCE(name, '(unknown)') AS name, count(*) AS uses, COALESCE(sum(is_error = 1), 0) AS errors,
+          count(is_error) AS with_result, count(DISTINCT session_id) AS sessions
         FROM tool_uses WHERE session_id = ? GROUP BY 1 ORDER BY uses DESC, name`)
       .all(sessionId) as ToolFigures[];
   }

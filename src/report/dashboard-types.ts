@@ -136,9 +136,44 @@ export interface TopAnswer {
 }
 
 export interface ToolFigures {
+  /** '(unknown)' for uses recorded before schema 8 (no name). */
   name: string;
   uses: number;
+  /** Uses whose result was an error. */
   errors: number;
+  /** Uses whose result has been read (errors / with_result is the error rate). */
+  with_result: number;
+  sessions: number;
+}
+
+/** Tool uses over the range (by the time of the line that used them), per tool name. */
+export interface ToolsAnswer {
+  range: RangeInfo;
+  /** false before schema 8: tool uses then have no name, time or result. */
+  available: boolean;
+  rows: ToolFigures[];
+  /** Per-day uses of the top tools, aligned with `days` ('other' gathers the rest). */
+  days: string[];
+  series: Array<{ name: string; uses: number[] }>;
+  /** Uses by the main agent and by subagents. */
+  by_agent: { main: number; subagents: number };
+  /** Tool uses recorded without a time (before schema 8, transcript gone): in no range. */
+  undated: number;
+}
+
+export interface BranchRow extends Figures {
+  project: string;
+  branch: string;
+  models: string[];
+  last_call: string;
+}
+
+/** API calls over the range per project and git branch (the branch each call's line names). */
+export interface BranchesAnswer {
+  range: RangeInfo;
+  /** false before schema 8: calls then have no branch. */
+  available: boolean;
+  rows: BranchRow[];
 }
 
 export interface SessionDetail {
@@ -183,4 +218,27 @@ export interface GroupsAnswer {
   range: RangeInfo;
   rows: GroupRow[];
   totals: Figures;
+}
+
+/** 5-hour blocks starting in the range (the `report blocks` rows) and the official limits over it. */
+export interface BlocksAnswer {
+  range: RangeInfo;
+  now: string;
+  rows: Array<Figures & {
+    start: string;
+    end: string;
+    first_call: string;
+    last_call: string;
+    active: boolean;
+    models: string[];
+    burn_usd_per_hour: number;
+    ms_left: number | null;
+    projected_cost_usd: number | null;
+    five_hour_used_pct: number | null;
+    five_hour_resets_at: string | null;
+    limit_reached: boolean | null;
+    seven_day_used_pct: number | null;
+  }>;
+  totals: Figures & { blocks: number };
+  limits: LimitsSeries;
 }

@@ -3,9 +3,10 @@
 // which reuse the report's own queries). A bad parameter is a 400 naming it; an unknown route a
 // 404. Nothing here writes: the connection is read-only.
 import type Database from 'better-sqlite3';
-import { type DashBudgets, groups, nowAnswer, overview, top } from '../../report/dashboard-overview.js';
+import { type DashBudgets, blocks, groups, nowAnswer, overview, top } from '../../report/dashboard-overview.js';
 import { type DashRange, dashRange } from '../../report/dashboard-range.js';
 import { sessionDetail, sessionsPage } from '../../report/dashboard-sessions.js';
+import { branchesAnswer, toolsAnswer } from '../../report/dashboard-tools.js';
 import { SESSION_SORTS, type SessionSort } from '../../report/dashboard-types.js';
 import { checkTimeZone, parseDay, systemTimeZone } from '../../report/time.js';
 
@@ -63,6 +64,9 @@ const ROUTES: Record<string, Handler> = {
   top: (ctx, p) => top(ctx.db, rangeOf(p)),
   projects: (ctx, p) => groups(ctx.db, rangeOf(p), 'project'),
   models: (ctx, p) => groups(ctx.db, rangeOf(p), 'model'),
+  blocks: (ctx, p) => blocks(ctx.db, rangeOf(p), ctx.now()),
+  tools: (ctx, p) => toolsAnswer(ctx.db, rangeOf(p)),
+  branches: (ctx, p) => branchesAnswer(ctx.db, rangeOf(p)),
   sessions: (ctx, p, id) => {
     if (id !== null) {
       const detail = sessionDetail(ctx.db, id);
@@ -80,6 +84,7 @@ const ROUTES: Record<string, Handler> = {
       dir,
       q,
       project: p.get('project') || null,
+      branch: p.get('branch') || null,
       page: intParam(p, 'page', 1, 1_000_000),
       perPage: intParam(p, 'per_page', 50, 500),
     });

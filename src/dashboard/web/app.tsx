@@ -6,11 +6,14 @@ import { Nav, RangeBar, VIEWS } from './components';
 import { useLive } from './data';
 import { DEFAULT_PRESET, rangeOf } from './range';
 import { navigate, useLocation, withParams } from './router';
+import { Blocks } from './views/blocks';
+import { Branches } from './views/branches';
 import { Groups } from './views/groups';
 import { Overview } from './views/overview';
 import { Pending } from './views/pending';
 import { Session } from './views/session';
 import { Sessions } from './views/sessions';
+import { Tools } from './views/tools';
 
 export function App() {
   const loc = useLocation();
@@ -33,7 +36,10 @@ export function App() {
     view = <Session loc={loc} range={range} id={decodeURIComponent(path.slice('/sessions/'.length))} />;
   } else if (path === '/projects') view = <Groups loc={loc} range={range} kind="project" />;
   else if (path === '/models') view = <Groups loc={loc} range={range} kind="model" />;
-  else if (path === '/branches' || path === '/tools' || path === '/blocks' || path === '/pipeline') view = <Pending name={path.slice(1)} />;
+  else if (path === '/branches') view = <Branches loc={loc} range={range} />;
+  else if (path === '/tools') view = <Tools range={range} />;
+  else if (path === '/blocks') view = <Blocks range={range} />;
+  else if (path === '/pipeline') view = <Pending name="pipeline" />;
   else view = <p class="empty">No such page.</p>;
   return (
     <div class="layout">

@@ -37,6 +37,8 @@ export const isoSeconds = (iso: string): number => Date.parse(iso) / 1000;
 
 const utcDate = (ts: number): Date => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
 
+const fromZero = (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.08 : 1];
+
 const axisColor = { stroke: '#777', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { stroke: 'rgba(128,128,128,0.3)' } };
 
 /**
@@ -62,7 +64,11 @@ export function stackedDays(
     data: [xs, ...order.map((i) => cum[i]!)],
     opts: {
       tzDate: utcDate,
-      scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] } },
+      // Half a day each side of the first and last bars; amounts from 0.
+      scales: {
+        x: { time: true, range: () => [(xs[0] ?? 0) - 43_200, (xs.at(-1) ?? 0) + 43_200] },
+        y: { range: fromZero },
+      },
       axes: [
         { ...axisColor, splits: () => xs.filter((_, i) => i % step === 0), values: (_u, ticks) => ticks.map(dayLabel) },
         { ...axisColor, size: 64, values: (_u, ticks) => ticks.map(axisFmt ?? fmt) },
@@ -85,14 +91,14 @@ export function stackedDays(
   };
 }
 
-const fromZero = (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.08 : 1];
-
 export interface LineSeries {
   label: string;
   values: Array<number | null>;
   /** The y scale: 'y' (left axis) or 'y2' (right axis). */
   scale?: 'y' | 'y2';
+  /** Drawn as points only, or as thin bars, instead of a line. */
   points?: boolean;
+  bars?: boolean;
 }
 
 /** Lines over time in the time zone: up to two y axes, with their formats. */
@@ -103,14 +109,21 @@ export function linesOverTime(
   fmt: (v: number) => string,
   fmt2: (v: number) => string = fmt,
   yRange?: [number, number],
+  /** The x window in seconds (the range asked for); default the data's span, an hour each side of a single point. */
+  xWindow?: [number | null, number | null],
 ): ChartSpec {
   const hasY2 = series.some((s) => s.scale === 'y2');
+  const xRange = (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => {
+    const lo = xWindow?.[0] ?? (min === max ? min - 3600 : min);
+    const hi = xWindow?.[1] ?? (min === max ? max + 3600 : max);
+    return [lo, Math.max(hi, lo + 1)];
+  };
   return {
     data: [times, ...series.map((s) => s.values)] as uPlot.AlignedData,
     opts: {
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), tz),
       // Amounts start at 0 (a cost axis that starts at $0.0200 exaggerates); percentages at 0-100.
-      scales: { x: { time: true }, y: { range: yRange ?? fromZero }, y2: { range: fromZero } },
+      scales: { x: { time: true, range: xRange }, y: { range: yRange ?? fromZero }, y2: { range: fromZero } },
       axes: [
         { ...axisColor },
         { ...axisColor, size: 72, values: (_u, ticks) => ticks.map(fmt) },
@@ -126,6 +139,7 @@ export function linesOverTime(
           spanGaps: true,
           points: { show: s.points ?? times.length < 60, size: s.points ? 5 : 4, fill: PALETTE[i % PALETTE.length] },
           ...(s.points ? { paths: uPlot.paths.points!() } : {}),
+          ...(s.bars ? { paths: uPlot.paths.bars!({ size: [0.8, 14], align: 1 }), fill: PALETTE[i % PALETTE.length], points: { show: false } } : {}),
           value: (_u: uPlot, v: number | null) => (v === null ? '–' : s.scale === 'y2' ? fmt2(v) : fmt(v)),
         })),
       ],

@@ -9,6 +9,7 @@ import { allReady, useApi } from '../data';
 import { fmtDuration, fmtInt, fmtPct, fmtTime, fmtTokens, fmtUsd, fmtUsdAxis, shortModel, shortProject } from '../format';
 import { type Range, rangeQuery } from '../range';
 import type { Loc } from '../router';
+import { windowOf } from './blocks';
 import { sessionColumns } from './sessions';
 
 const PERIOD_LABEL = { day: 'Today', week: 'This week', month: 'This month' } as const;
@@ -42,9 +43,9 @@ export function Overview({ loc, range }: { loc: Loc; range: Range }) {
   const limitSpec = useMemo(
     () =>
       n && n.limits.t.length > 0
-        ? linesOverTime(n.limits.t.map(isoSeconds), [{ label: '5-hour %', values: n.limits.five_hour }, { label: '7-day %', values: n.limits.seven_day }], range.tz, (v) => `${v}%`, undefined, [0, 100])
+        ? linesOverTime(n.limits.t.map(isoSeconds), [{ label: '5-hour %', values: n.limits.five_hour }, { label: '7-day %', values: n.limits.seven_day }], range.tz, (v) => `${v}%`, undefined, [0, 100], o ? windowOf(o) : undefined)
         : null,
-    [n, range.tz],
+    [n, o, range.tz],
   );
   const ready = allReady(ov, now, tops);
   const t = o?.totals;

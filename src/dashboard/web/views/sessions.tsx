@@ -40,6 +40,7 @@ export function Sessions({ loc, range }: { loc: Loc; range: Range }) {
     dir: p.get('dir') ?? 'desc',
     q: p.get('q') ?? '',
     project: p.get('project') ?? '',
+    branch: p.get('branch') ?? '',
     page: p.get('page') ?? '1',
   });
   const s = useApi<SessionsAnswer>(`/api/sessions?${query}`);
@@ -54,17 +55,17 @@ export function Sessions({ loc, range }: { loc: Loc; range: Range }) {
           const v = (e.currentTarget.elements.namedItem('q') as HTMLInputElement).value;
           navigate(loc.path, withParams(loc, { q: v === '' ? null : v, page: null }));
         }}>
-          <input name="q" type="search" placeholder="Filter: project, model or session id" value={p.get('q') ?? ''} aria-label="Filter sessions" />
+          <input name="q" type="search" placeholder="Filter: project, model, branch or session id" value={p.get('q') ?? ''} aria-label="Filter sessions" />
         </form>
-        {p.get('project') && (
+        {(['project', 'branch'] as const).map((key) => p.get(key) && (
           <span class="chip">
-            project {shortProject(p.get('project'))}{' '}
-            <a href={hrefOf(loc.path, withParams(loc, { project: null, page: null }))} onClick={(e) => {
+            {key} {key === 'project' ? shortProject(p.get(key)) : p.get(key)}{' '}
+            <a href={hrefOf(loc.path, withParams(loc, { [key]: null, page: null }))} onClick={(e) => {
               e.preventDefault();
-              navigate(loc.path, withParams(loc, { project: null, page: null }));
-            }} aria-label="Remove the project filter">×</a>
+              navigate(loc.path, withParams(loc, { [key]: null, page: null }));
+            }} aria-label={`Remove the ${key} filter`}>×</a>
           </span>
-        )}
+        ))}
         {d && <span class="count" data-testid="sessions-total">{fmtInt(d.total)} sessions</span>}
       </div>
       <Status error={s.error} loading={!d && s.loading} />

@@ -1,0 +1,47 @@
+// Branches: API calls, tokens and cost per project and git branch over the range (the branch
+// each call's transcript line names); a row links to its sessions. Needs schema 8.
+import type { BranchesAnswer } from '../../../report/dashboard-types';
+import { Card, Link, Status, Table } from '../components';
+import { allReady, useApi } from '../data';
+import { fmtInt, fmtTime, fmtTokens, fmtUsd, shortModel, shortProject } from '../format';
+import { type Range, rangeQuery } from '../range';
+import type { Loc } from '../router';
+
+export function Branches({ loc, range }: { loc: Loc; range: Range }) {
+  const api = useApi<BranchesAnswer>(`/api/branches?${rangeQuery(range)}`);
+  const d = api.data;
+  const max = Math.max(1e-9, ...(d?.rows.map((r) => r.cost_usd) ?? [0]));
+  return (
+    <div class="view" data-view="branches" data-ready={String(allReady(api))}>
+      <Status error={api.error} loading={!d && api.loading} />
+      {d && !d.available && <p class="empty">This database records no branches yet: run the worker once to upgrade it to schema 8.</p>}
+      {d && d.available && (
+        <div class="grid">
+          <Card title="Cost by branch" wide>
+            <div class="hbars">
+              {d.rows.slice(0, 15).map((r) => (
+                <div class="hbar">
+                  <span class="hbar-label" title={`${r.project} ${r.branch}`}>{r.branch} <span class="muted">· {shortProject(r.project)}</span></span>
+                  <span class="hbar-track"><span class="hbar-fill" style={{ width: `${(100 * r.cost_usd) / max}%` }} /></span>
+                  <span class="hbar-value">{fmtUsd(r.cost_usd)}</span>
+                </div>
+              ))}
+            </div>
+          </Card>
+          <Card wide>
+            <Table testid="branches" rowKey={(r) => `${r.project}\n${r.branch}`} rows={d.rows} columns={[
+              { header: 'Branch', cell: (r) => <Link loc={loc} to="/sessions" extra={{ project: r.project, branch: r.branch }}>{r.branch}</Link> },
+              { header: 'Project', cell: (r) => <span title={r.project}>{shortProject(r.project)}</span> },
+              { header: 'Models', cell: (r) => r.models.map(shortModel).join(', ') },
+              { header: 'Sessions', num: true, cell: (r) => fmtInt(r.sessions) },
+              { header: 'Calls', num: true, cell: (r) => fmtInt(r.api_calls) },
+              { header: 'Tokens', num: true, cell: (r) => fmtTokens(r.total_tokens) },
+              { header: 'Cost', num: true, cell: (r) => `${fmtUsd(r.cost_usd)}${r.unpriced_calls > 0 ? '*' : ''}` },
+              { header: 'Last call', cell: (r) => fmtTime(r.last_call, range.tz) },
+            ]} />
+          </Card>
+        </div>
+      )}
+    </div>
+  );
+}
