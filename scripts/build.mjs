@@ -1,5 +1,7 @@
 // Build: bundles the hook (dist/hook.cjs: CommonJS, everything inlined, so Node loads one small
-// file) and the CLI (dist/cli.js: ESM; better-sqlite3 stays external because it is native).
+// file), the status line (dist/statusline.cjs: the same, with better-sqlite3 external and loaded
+// only when a database exists) and the CLI (dist/cli.js: ESM; better-sqlite3 stays external
+// because it is native).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 
@@ -13,6 +15,17 @@ await build({
   minify: true,
   banner: { js: '#!/usr/bin/env node' },
   // config.ts's packageRoot() default uses import.meta.url; the hook always passes its own file.
+  define: { 'import.meta.url': 'undefined' },
+});
+await build({
+  ...common,
+  entryPoints: ['src/statusline/main.ts'],
+  outfile: 'dist/statusline.cjs',
+  format: 'cjs',
+  minify: true,
+  external: ['better-sqlite3'],
+  banner: { js: '#!/usr/bin/env node' },
+  // The status line always passes its own file (__filename) where import.meta.url would be used.
   define: { 'import.meta.url': 'undefined' },
 });
 await build({
@@ -48,4 +61,5 @@ await build({
   },
 });
 fs.chmodSync('dist/hook.cjs', 0o755);
+fs.chmodSync('dist/statusline.cjs', 0o755);
 fs.chmodSync('dist/cli.js', 0o755);

@@ -13,6 +13,7 @@ import { type LockState, probeWorkerLock } from '../shared/worker-lock.js';
 import { defaultClaudeDir } from './import.js';
 import { UsageError } from './usage.js';
 import { HOOK_EVENTS, ourHookMatcher, parseSettings } from './settings-hooks.js';
+import { type LocalRange, localDayRange, spentBetween } from '../report/spend.js';
 
 export const DEFAULT_MAX_WAIT_SECONDS = 300;
 
@@ -65,15 +66,8 @@ export interface DatabaseStatus {
   error: string | null;
 }
 
-export interface DayRange {
-  /** YYYY-MM-DD, in the system time zone. */
-  date: string;
-  time_zone: string;
-  /** The local day's first instant, RFC 3339 UTC. */
-  start: string;
-  /** The next local day's first instant, RFC 3339 UTC (exclusive). */
-  end: string;
-}
+/** The local day as a UTC range (src/report/spend.ts). */
+export type DayRange = LocalRange;
 
 export interface DayCost extends DayRange {
   /** Sum of token_usage.cost_usd for calls in [start, end); null when the database has no costs. */
@@ -100,34 +94,7 @@ export interface StatusReport {
   day: DayCost;
 }
 
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/**
- * The local day (system time zone) as a UTC range: `date` YYYY-MM-DD, or the day of `now`.
- * Built with the Date constructor's local fields, so a day with a DST change is 23 or 25 hours.
- */
-export function localDayRange(date?: string, now: Date = new Date()): DayRange {
-  let y = now.getFullYear();
-  let m = now.getMonth();
-  let d = now.getDate();
-  if (date !== undefined) {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-    const [py, pm, pd] = match ? [Number(match[1]), Number(match[2]) - 1, Number(match[3])] : [NaN, NaN, NaN];
-    const check = new Date(py, pm, pd);
-    if (!match || check.getFullYear() !== py || check.getMonth() !== pm || check.getDate() !== pd) {
-      throw new RangeError(`not a date (YYYY-MM-DD): ${JSON.stringify(date)}`);
-    }
-    [y, m, d] = [py, pm, pd];
-  }
-  return {
-    date: `${String(y).padStart(4, '0')}-${pad2(m + 1)}-${pad2(d)}`,
-    time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-    start: new Date(y, m, d).toISOString(),
-    end: new Date(y, m, d + 1).toISOString(),
-  };
-}
+export { localDayRange };
 
 /** Payload ids in one spool folder; a missing folder has none. */
 function payloadIdsIn(dir: string): string[] {
@@ -192,15 +159,7 @@ export function gatherDatabase(dbPath: string, range: DayRange): { database: Dat
       const row = db.prepare('SELECT id, event, session_id, applied_at FROM payloads ORDER BY id DESC LIMIT 1').get();
       database.last_applied = (row as DatabaseStatus['last_applied']) ?? null;
     }
-    if (tables.has('token_usage')) {
-      const columns = new Set(db.prepare("SELECT name FROM pragma_table_info('token_usage')").pluck().all() as string[]);
-      // RFC 3339 UTC text compares as time: a range on the indexed column.
-      const sum = db
-        .prepare(`SELECT count(*) AS calls${columns.has('cost_usd') ? ', total(cost_usd) AS cost' : ''} FROM token_usage WHERE timestamp >= ? AND timestamp < ?`)
-        .get(range.start, range.end) as { calls: number; cost?: number };
-      day.api_calls = sum.calls;
-      day.cost_usd = sum.cost ?? null;
-    }
+    Object.assign(day, spentBetween(db, range.start, range.end));
   } catch (err) {
     database.error = (err as Error).message;
   } finally {
