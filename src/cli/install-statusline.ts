@@ -110,3 +110,11 @@ export function gatherStatusLine(settingsFile: string): StatusLineStatus {
     return { state: 'none', command: null, error: (err as Error).message };
   }
 }
+
+/** One line for `status`. */
+export function formatStatusLine(s: StatusLineStatus): string {
+  if (s.error !== null) return `cannot tell: ${s.error}`;
+  if (s.state === 'ours') return 'ours (claude-metrics statusline)';
+  if (s.state === 'other') return `another tool's: ${s.command ?? '(no command)'} ('claude-metrics install --statusline --force' replaces it)`;
+  return "not set (run 'claude-metrics install --statusline')";
+}

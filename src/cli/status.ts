@@ -14,6 +14,9 @@ import { defaultClaudeDir } from './import.js';
 import { UsageError } from './usage.js';
 import { HOOK_EVENTS, ourHookMatcher, parseSettings } from './settings-hooks.js';
 import { type LocalRange, localDayRange, spentBetween } from '../report/spend.js';
+import { resolveConfigFile } from '../shared/user-config.js';
+import { type StatusLineStatus, formatStatusLine, gatherStatusLine } from './install-statusline.js';
+import { type BudgetStatus, budgetProblems, formatBudgets, gatherBudgets } from './status-budgets.js';
 
 export const DEFAULT_MAX_WAIT_SECONDS = 300;
 
@@ -34,12 +37,16 @@ sessions) and the cost of today's API calls. Reads only: creates and changes not
 JSON fields: ok, problems [strings], spool {path, exists, incoming, processing, dead,
 oldest_waiting {id, received_at, age_seconds} | null, waiting_too_long, max_wait_seconds},
 worker {running, pid, since}, hook {settings, events [the events that run our hook], error},
-database {path, exists, size_bytes, schema_version, sessions,
-last_applied {id, event, session_id, applied_at} | null, error}, day {date, time_zone, start,
-end, cost_usd, api_calls}. A missing database or spool is not a problem (counts are 0).
+statusline {state: ours | other | none, command, error}, database {path, exists, size_bytes,
+schema_version, sessions, last_applied {id, event, session_id, applied_at} | null, error}, day
+{date, time_zone, start, end, cost_usd, api_calls}, budgets {config, error, budgets, checks
+[{period, start, end, budget_usd, cost_usd, used_pct, level: ok | warn | over}],
+database_error}. A missing database or spool is not a problem (counts are 0).
 
 Exit codes: 0 healthy; 1 attention: payloads waiting longer than --max-wait, dead letters
-(see 'claude-metrics dead list'), or a database that cannot be read; 2 usage error.
+(see 'claude-metrics dead list'), a database that cannot be read, a budget exceeded (this
+day, week, month or 5-hour block; $CLAUDE_METRICS_CONFIG, else
+~/.config/claude-metrics/config.json) or a config file that cannot be used; 2 usage error.
 `;
 
 export interface SpoolStatus {
@@ -90,8 +97,10 @@ export interface StatusReport {
   spool: SpoolStatus;
   worker: LockState;
   hook: HookStatus;
+  statusline: StatusLineStatus;
   database: DatabaseStatus;
   day: DayCost;
+  budgets: BudgetStatus;
 }
 
 export { localDayRange };
@@ -209,9 +218,11 @@ export function gatherStatus(options: { spoolDir: string; dbPath: string; maxWai
   const spool = gatherSpool(options.spoolDir, options.maxWaitSeconds, now.getTime());
   const worker = gatherWorker(options.spoolDir);
   const hook = gatherHook(path.join(defaultClaudeDir(), 'settings.json'), path.join(packageRoot(), 'dist', 'hook.cjs'));
+  const statusline = gatherStatusLine(path.join(defaultClaudeDir(), 'settings.json'));
   const { database, day } = gatherDatabase(options.dbPath, localDayRange(options.day, now));
-  const problems = problemsOf(spool, database);
-  return { ok: problems.length === 0, problems, spool, worker, hook, database, day };
+  const budgets = gatherBudgets(resolveConfigFile(), options.dbPath, now);
+  const problems = [...problemsOf(spool, database), ...budgetProblems(budgets)];
+  return { ok: problems.length === 0, problems, spool, worker, hook, statusline, database, day, budgets };
 }
 
 function bytes(n: number): string {
@@ -248,6 +259,7 @@ export function formatStatus(r: StatusReport): string {
           ? "not installed (run 'claude-metrics install')"
           : `only for ${h.events.join(', ')} (run 'claude-metrics install')`;
   rows.push(['hook', `${hookText} in ${h.settings}`]);
+  rows.push(['status line', formatStatusLine(r.statusline)]);
   const d = r.database;
   rows.push(['database', `${d.path}${d.exists ? ` (${bytes(d.size_bytes)}${d.schema_version !== null ? `, schema ${d.schema_version}` : ''})` : ' (not created yet)'}`]);
   rows.push(['  sessions', String(d.sessions)]);
@@ -255,6 +267,7 @@ export function formatStatus(r: StatusReport): string {
   rows.push(['  last applied', la ? `${la.applied_at} ${la.event} of session ${la.session_id} (${la.id})` : '-']);
   const cost = r.day.cost_usd === null ? 'unknown (no costs in this database)' : `$${r.day.cost_usd.toFixed(4)}`;
   rows.push([r.day.date === localDayRange().date ? '  today' : `  ${r.day.date}`, `${cost}, ${r.day.api_calls} API calls (${r.day.date}, ${r.day.time_zone})`]);
+  rows.push(['budgets', formatBudgets(r.budgets)]);
   const width = Math.max(...rows.map(([label]) => label.length));
   const lines = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
   lines.push(r.ok ? 'status: ok' : `status: attention`);

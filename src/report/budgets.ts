@@ -65,3 +65,33 @@ export function checkBudgets(db: Database.Database, budgets: Budgets, now: Date)
   }
   return checks;
 }
+
+/** The budget period a report's rows cover: daily → day, weekly → week, monthly → month. */
+export const REPORT_BUDGET_PERIOD: Partial<Record<string, BudgetPeriod>> = { daily: 'day', weekly: 'week', monthly: 'month', blocks: 'block' };
+
+export interface ReportBudget {
+  period: BudgetPeriod;
+  usd: number;
+}
+
+/**
+ * A report with its budget beside each period, when the config sets one for the report's period:
+ * `budget` {period, usd} and, on each row, `budget_used_pct` and `budget_level`. Otherwise the
+ * report as it is (no budget key).
+ */
+export function withBudget<R extends { report: string; rows: Array<Record<string, unknown> & { cost_usd: number }> }>(
+  report: R,
+  budgets: Budgets,
+): R & { budget?: ReportBudget } {
+  const period = REPORT_BUDGET_PERIOD[report.report];
+  const usd = period === undefined ? undefined : budgets[period];
+  if (period === undefined || usd === undefined) return report;
+  const rows = report.rows.map((row) => ({ ...row, budget_used_pct: budgetUsedPct(row.cost_usd, usd), budget_level: budgetLevel(row.cost_usd, usd) }));
+  return { ...report, rows, budget: { period, usd } };
+}
+
+/** A row's budget cell: '31%', '85%' or '104%!' (past the budget). */
+export function budgetCell(row: Record<string, unknown>): string {
+  if (typeof row.budget_used_pct !== 'number') return '';
+  return `${Math.round(row.budget_used_pct)}%${row.budget_level === 'over' ? '!' : ''}`;
+}
