@@ -41,13 +41,15 @@ function len(text: string): number {
 interface Piece {
   text: string;
   style?: Style;
+  /** Template text (not a field's value). */
+  literal?: boolean;
 }
 
 function unitPieces(unit: Unit, values: Map<string, Span[] | null>): Piece[] | null {
-  const pieces: Piece[] = [{ text: unit.prefix }];
+  const pieces: Piece[] = [{ text: unit.prefix, literal: true }];
   for (const part of unit.parts) {
     if ('text' in part) {
-      pieces.push({ text: part.text });
+      pieces.push({ text: part.text, literal: true });
       continue;
     }
     const spans = values.get(part.field);
@@ -87,6 +89,20 @@ function paint(pieces: Piece[], color: boolean): string {
 const LEADING_SEPARATOR = /^[\s|│·•,;/-]+/;
 
 /**
+ * The first unit shown has nothing before it to separate it from: unless it is the template's
+ * first unit, the template text it starts with loses any leading separator (' | ').
+ */
+function withoutLeadingSeparator(pieces: Piece[]): Piece[] {
+  const out = [...pieces];
+  for (let i = 0; i < out.length && out[i]!.literal; i++) {
+    const text = out[i]!.text.replace(LEADING_SEPARATOR, '');
+    out[i] = { ...out[i]!, text };
+    if (text !== '') break;
+  }
+  return out;
+}
+
+/**
  * The line (without its newline). `rank(field)` says how much a field is worth keeping; a unit is
  * worth its best field.
  */
@@ -95,12 +111,7 @@ export function renderLine(template: Template, values: Map<string, Span[] | null
     .map((unit, index) => ({ index, pieces: unitPieces(unit, values), rank: Math.max(...unit.fields.map(rank)) }))
     .filter((u): u is { index: number; pieces: Piece[]; rank: number } => u.pieces !== null);
   const all = (): Piece[] => {
-    const pieces = shown.flatMap((u, i) => {
-      // The first unit shown has nothing before it to separate it from: unless it is the
-      // template's first unit, its text before it loses any leading separator (' | ').
-      if (i > 0 || u.index === 0) return u.pieces;
-      return [{ text: u.pieces[0]!.text.replace(LEADING_SEPARATOR, '') }, ...u.pieces.slice(1)];
-    });
+    const pieces = shown.flatMap((u, i) => (i > 0 || u.index === 0 ? u.pieces : withoutLeadingSeparator(u.pieces)));
     return [...pieces, { text: template.trailer }];
   };
   if (options.width !== undefined) {
