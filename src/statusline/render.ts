@@ -1,7 +1,7 @@
 // Turning a parsed template and the fields' values into the one line printed: units without a
 // value are left out, then, while the line is wider than the width, the unit of lowest rank (the
-// rightmost of equals) is dropped; what still does not fit is cut with '…'. Never more than one
-// line. Colours (ANSI SGR) are added last, so widths count only the visible text. Pure.
+// rightmost of equals) is dropped, down to the last one; what still does not fit is cut with '…'.
+// Never more than one line. Colours (ANSI SGR) are added last, so widths count only the visible text. Pure.
 import type { Template, Unit } from './template.js';
 
 export type Style = 'model' | 'warn' | 'over' | 'dim' | 'added' | 'removed' | 'problem';
@@ -115,7 +115,8 @@ export function renderLine(template: Template, values: Map<string, Span[] | null
     return [...pieces, { text: template.trailer }];
   };
   if (options.width !== undefined) {
-    while (width(all()) > options.width && shown.length > 0) {
+    // The best unit is never dropped: cut short, it still says more than nothing.
+    while (width(all()) > options.width && shown.length > 1) {
       let drop = 0;
       shown.forEach((u, i) => {
         if (u.rank <= shown[drop]!.rank) drop = i;
