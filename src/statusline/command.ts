@@ -23,6 +23,11 @@ const STDIN_CAP_BYTES = 8 * 1024 * 1024 + 1;
 
 export type ColorMode = 'auto' | 'always' | 'never';
 
+/** Milliseconds, for --debug timings (process.hrtime: the `performance` global loads perf_hooks, ~1 ms). */
+function msNow(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 export interface StatuslineArgs {
   spool?: string;
   db?: string;
@@ -128,8 +133,10 @@ function buildLine(args: StatuslineArgs, bytes: Buffer | null, selfFile: string 
   }
   if (bytes !== null) {
     const spool = resolveSpoolDir(args.spool, env, selfFile);
+    const started = msNow();
     try {
       writePayload(spool, bytes, { kind: 'statusline' });
+      note(`spooled in ${(msNow() - started).toFixed(1)} ms`);
     } catch (err) {
       note(`cannot write to spool ${spool}: ${(err as Error).message} (snapshot not spooled)`);
     }
@@ -147,7 +154,9 @@ function buildLine(args: StatuslineArgs, bytes: Buffer | null, selfFile: string 
   }
   const shown = fieldsOf(template);
   const now = new Date();
+  const dbStarted = msNow();
   const db = readDbFigures(resolveDbPath(args.db, env), payload?.sessionId ?? null, dbNeeds(shown, config.budgets), now, note);
+  note(`database read in ${(msNow() - dbStarted).toFixed(1)} ms`);
   const figures = lineFigures(payload, db, config.budgets, problems, now);
   const width = lineWidth(env);
   const line = composeLine(template, shown, figures, { width, color: useColor(args.color, env, process.stdout.isTTY === true) });
@@ -159,7 +168,7 @@ const NO_FIGURES = 'claude-metrics: no figures yet';
 
 /** Runs the status line and ends the process (exit 0). */
 export function statuslineCommand(argv: string[], name: string, selfFile: string | undefined): void {
-  const started = performance.now();
+  const started = msNow();
   const args = parseStatuslineArgs(argv);
   const debug = args.debug || Boolean(process.env[STATUSLINE_DEBUG_ENV]);
   const notes: string[] = [];
@@ -167,7 +176,7 @@ export function statuslineCommand(argv: string[], name: string, selfFile: string
   const finish = (line: string): never => {
     writeOut(1, `${line}\n`);
     if (debug) {
-      notes.push(`took ${(performance.now() - started).toFixed(1)} ms`);
+      notes.push(`took ${(msNow() - started).toFixed(1)} ms`);
       writeOut(2, notes.map((n) => `${name}: ${n}\n`).join(''));
     }
     process.exit(0);
@@ -178,6 +187,7 @@ export function statuslineCommand(argv: string[], name: string, selfFile: string
   }
   const timeoutMs = Number(process.env[STATUSLINE_TIMEOUT_ENV]) || 1000;
   readInput(timeoutMs, note, (bytes) => {
+    note(`stdin read after ${(msNow() - started).toFixed(1)} ms`);
     let line: string;
     try {
       line = buildLine(args, bytes, selfFile, note);
