@@ -75,11 +75,14 @@ export function useColor(mode: ColorMode, env: NodeJS.ProcessEnv, stdoutIsTty: b
   return stdoutIsTty || (env.TERM !== undefined && env.TERM !== '' && env.TERM !== 'dumb');
 }
 
-/** COLUMNS when it is a positive number, else a terminal's width, else no limit. */
+/**
+ * COLUMNS when it is a positive number, else a terminal's width, else no limit. (tty.isatty, not
+ * process.stdout.isTTY: building process.stdout on a pipe loads the net module.)
+ */
 export function lineWidth(env: NodeJS.ProcessEnv): number | undefined {
   const columns = Number(env.COLUMNS);
   if (Number.isInteger(columns) && columns > 0) return columns;
-  return process.stdout.isTTY ? process.stdout.columns : undefined;
+  return tty.isatty(1) ? process.stdout.columns : undefined;
 }
 
 function writeOut(fd: number, text: string): void {
@@ -159,7 +162,7 @@ function buildLine(args: StatuslineArgs, bytes: Buffer | null, selfFile: string 
   note(`database read in ${(msNow() - dbStarted).toFixed(1)} ms`);
   const figures = lineFigures(payload, db, config.budgets, problems, now);
   const width = lineWidth(env);
-  const line = composeLine(template, shown, figures, { width, color: useColor(args.color, env, process.stdout.isTTY === true) });
+  const line = composeLine(template, shown, figures, { width, color: useColor(args.color, env, tty.isatty(1)) });
   // Nothing known at all (no payload, no database): still a line, never an empty one.
   return line !== '' ? line : NO_FIGURES.slice(0, width);
 }
