@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { InvalidConfigError, loadUserConfig, parseUserConfig, resolveConfigFile } from '../src/shared/user-config.ts';
 import { CLI, type Sandbox, sandbox } from './helpers.ts';
 import { buildFixtureDb } from './support/fixture-db.ts';
-import { afternoonZone, cleanEnv, plain, runStatusline, snapshot } from './support/statusline.ts';
+import { afternoonZone, cleanEnv, plain, runStatusline, snapshot } from './support/statusline-run.ts';
 
 const KNOWN = 'f332c3dd-cf19-4fa4-8049-adee686fb5cd';
 /** The three fixture sessions' cost, all spent today once their times are moved to now. */

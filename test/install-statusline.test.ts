@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { CLI } from './helpers.ts';
-import { STATUSLINE, snapshot } from './support/statusline.ts';
+import { STATUSLINE, snapshot } from './support/statusline-run.ts';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cm-install-sl-')));

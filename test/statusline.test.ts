@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { CLI, ROOT, type Sandbox, runProcess, sandbox, spoolFiles } from './helpers.ts';
 import { buildFixtureDb } from './support/fixture-db.ts';
-import { afternoonZone, cleanEnv, rateLimits, runStatusline, snapshot, startStatusline } from './support/statusline.ts';
+import { afternoonZone, cleanEnv, rateLimits, runStatusline, snapshot, startStatusline } from './support/statusline-run.ts';
 
 const KNOWN = 'f332c3dd-cf19-4fa4-8049-adee686fb5cd'; // $0.100293 in expected.json
 const ALL_FIXTURES_USD = 0.0423881 + 0.08655 + 0.100293;
