@@ -347,9 +347,9 @@ async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureR
       problems.push(`import run ${k}: ${msg}`);
     };
     if (r.error || r.status !== 0) fail(`exited ${r.status}${r.signal ? ` (${r.signal})` : ''}${r.error ? ` ${r.error.message}` : ''}: ${(r.stderr ?? '').trim().slice(-500)}`);
-    const spooled = /spooled (\d+) sessions/.exec(r.stdout ?? '');
+    const spooled = /(\d+) spooled/.exec(r.stdout ?? '');
     const drained = /drained: applied (\d+), dead-lettered (\d+)/.exec(r.stdout ?? '');
-    if (!spooled || Number(spooled[1]) !== sessionsInFolder) fail(`expected 'spooled ${sessionsInFolder} sessions' on stdout, got ${JSON.stringify((r.stdout ?? '').trim().slice(0, 300))}`);
+    if (!spooled || Number(spooled[1]) !== sessionsInFolder) fail(`expected '${sessionsInFolder} spooled' on stdout, got ${JSON.stringify((r.stdout ?? '').trim().slice(0, 300))}`);
     if (!drained || Number(drained[1]) !== sessionsInFolder) fail(`expected 'drained: applied ${sessionsInFolder}' on stdout, got ${JSON.stringify((r.stdout ?? '').trim().slice(0, 300))}`);
     const logged = (r.stderr ?? '').split('\n').filter((l) => l.trim() !== '');
     if (logged.length) fail(`logged ${logged.length} line(s), first: ${logged[0].slice(0, 300)}`);

@@ -92,7 +92,7 @@ test('an invalid config file: the status line prints its line with config!; stat
   const debug = await runStatusline(JSON.stringify(snapshot(KNOWN)), ['--spool', sb.spool, '--db', sb.db, '--debug'], env);
   assert.ok(debug.stderr.includes(`config: ${config}: "budgets.dya": unknown period`), debug.stderr);
 
-  const status = cli(['status', '--json', '--spool', sb.spool, '--db', sb.db], env);
+  const status = cli(['status', '--json', '--spool-only', '--spool', sb.spool, '--db', sb.db], env);
   assert.equal(status.code, 1);
   const json = JSON.parse(status.stdout);
   assert.ok(json.problems.includes(`the config file cannot be used: ${config}: "budgets.dya": unknown period (known: day, week, month, block)`), status.stdout);
@@ -108,25 +108,25 @@ test('an invalid config file: the status line prints its line with config!; stat
 test('status: a budget exceeded today needs attention (exit 1); one not exceeded is listed, healthy', (t) => {
   const { sb, env, config } = recentDb(t);
   fs.writeFileSync(config, JSON.stringify({ budgets: { day: TODAY_USD / 0.79, month: 100 } }));
-  const ok = cli(['status', '--json', '--spool', sb.spool, '--db', sb.db], env);
+  const ok = cli(['status', '--json', '--spool-only', '--spool', sb.spool, '--db', sb.db], env);
   assert.equal(ok.code, 0, ok.stdout);
   const checks = JSON.parse(ok.stdout).budgets.checks;
   assert.deepEqual(checks.map((c: { period: string; level: string; used_pct: number }) => [c.period, c.level, c.used_pct]), [['day', 'ok', 79], ['month', 'ok', 0.2]]);
   for (const [period, budgets] of [['day', { day: TODAY_USD / 1.01 }], ['week', { week: 0.2 }], ['month', { month: 0.1 }], ['block', { block: 0.05 }]] as const) {
     fs.writeFileSync(config, JSON.stringify({ budgets }));
-    const over = cli(['status', '--json', '--spool', sb.spool, '--db', sb.db], env);
+    const over = cli(['status', '--json', '--spool-only', '--spool', sb.spool, '--db', sb.db], env);
     assert.equal(over.code, 1, period);
     const problems: string[] = JSON.parse(over.stdout).problems;
     assert.equal(problems.length, 1, over.stdout);
     assert.match(problems[0]!, new RegExp(`^${period} budget exceeded: \\$0\\.23 of \\$\\d\\.\\d\\d \\(\\d+(\\.\\d)?%\\) spent`));
-    const text = cli(['status', '--spool', sb.spool, '--db', sb.db], env);
+    const text = cli(['status', '--spool-only', '--spool', sb.spool, '--db', sb.db], env);
     assert.equal(text.code, 1);
     assert.match(text.stdout, new RegExp(`^budgets +${period} \\$0\\.23 of .*!\\)$`, 'm'));
     assert.match(text.stdout, new RegExp(`^status: attention\\n  - ${period} budget exceeded`, 'm'));
   }
 });
 
-test('report daily, weekly, monthly: the budget beside each period, as a column and in JSON', (t) => {
+test('report daily, weekly, monthly, blocks: the budget beside each period, as a column and in JSON', (t) => {
   const { sb, env, config } = recentDb(t);
   const tz = ['--timezone', env.TZ!];
   const before = JSON.parse(cli(['report', 'daily', '--json', '--db', sb.db, ...tz], env).stdout);
@@ -140,6 +140,17 @@ test('report daily, weekly, monthly: the budget beside each period, as a column 
   const weekly = JSON.parse(cli(['report', 'weekly', '--json', '--db', sb.db, ...tz], env).stdout);
   assert.deepEqual([weekly.budget, weekly.rows[0].budget_level], [{ period: 'week', usd: 10 }, 'ok']);
   assert.ok(!('budget' in JSON.parse(cli(['report', 'monthly', '--json', '--db', sb.db, ...tz], env).stdout)), 'no month budget');
+  // report blocks: the block budget beside each block.
+  fs.writeFileSync(config, JSON.stringify({ budgets: { block: 0.5 } }));
+  const blocks = JSON.parse(cli(['report', 'blocks', '--json', '--db', sb.db, ...tz], env).stdout);
+  assert.deepEqual(blocks.budget, { period: 'block', usd: 0.5 });
+  assert.deepEqual([blocks.rows.length, blocks.rows[0].budget_used_pct, blocks.rows[0].budget_level], [1, Math.round((TODAY_USD / 0.5) * 1000) / 10, 'ok']);
+  const blocksTable = cli(['report', 'blocks', '--db', sb.db, ...tz], env);
+  assert.equal(blocksTable.code, 0, blocksTable.stderr);
+  assert.match(blocksTable.stdout, /; budget \$0\.50 per block\n/);
+  assert.match(blocksTable.stdout, / Budget\n/);
+  assert.match(blocksTable.stdout, / 46%\n/);
+  fs.writeFileSync(config, JSON.stringify({ budgets: { day: 0.2, week: 10 } }));
   const table = cli(['report', 'daily', '--db', sb.db, ...tz], env);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /; budget \$0\.20 per day\n/);

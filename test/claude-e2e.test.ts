@@ -7,6 +7,18 @@
 // database must then hold the figures computed here, independently of src/, from the transcripts
 // the client wrote, and those must equal what the stand-in handed out.
 //
+// What 2.1.332 does differently from 2.1.197 here: the Agent tool runs its subagent in the
+// background by default. Its tool result comes back at once ("Async agent launched"), the main
+// turn ends (Stop, with the agent in `background_tasks`) while the subagent works; when the
+// subagent ends (SubagentStop) the client puts a <task-notification> into the conversation and
+// takes one more turn: one more API call and a second Stop. The subagent's calls land in its
+// transcript after the first Stop has been applied.
+//
+// CM_E2E_RECORD=<dir> also records the run as a fixture set like ../shared/fixtures/claude-code-2.1.197:
+// <dir>/payloads/<epoch ns>-<Event>.json (every hook stdin), <dir>/projects (HOME/.claude/projects),
+// with HOME rewritten to /home/user and the repositories to /home/user/code/<name>, and
+// <dir>/expected.json computed from the rewritten files (see recordFixtures below).
+//
 // When the binary cannot run on this platform the test fails, saying so: it never skips.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -15,12 +27,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { CLI, HOOK, ROOT, ledgerCount, query, waitUntil } from './helpers.ts';
+import { CLAUDE_BIN, CLAUDE_VERSION, assertClaudeRuns, projectDir } from './support/claude-client.ts';
 import { type MessagesApi, type Script, type ServedResponse, type ServedUsage, startMessagesApi } from './support/messages-api.ts';
 
-const CLAUDE_VERSION = '2.1.332';
-const CLAUDE_PACKAGE = path.join(ROOT, 'node_modules', '@anthropic-ai', 'claude-code');
-// The package's bin is bin/claude.exe on every platform: its postinstall puts the native binary there.
-const CLAUDE_BIN = path.join(CLAUDE_PACKAGE, 'bin', 'claude.exe');
 const RUN_TIMEOUT_MS = 60_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -207,27 +216,6 @@ function figuresFromTranscripts(files: string[]): { figures: Figures; calls: Cal
 // ---------------------------------------------------------------------------------------------
 // Driving the client.
 
-/** Fails loudly when the pinned binary is missing or cannot start here: never a skip. */
-function assertClaudeRuns(env: NodeJS.ProcessEnv): void {
-  const where = `${process.platform}-${process.arch}`;
-  const size = fs.existsSync(CLAUDE_BIN) ? fs.statSync(CLAUDE_BIN).size : -1;
-  if (size < 0) {
-    throw new Error(
-      `CLAUDE CODE BINARY MISSING on ${where}: ${CLAUDE_BIN} does not exist. Run \`npm ci\` ` +
-        `(the dev dependency @anthropic-ai/claude-code@${CLAUDE_VERSION} brings it from the npm registry).`,
-    );
-  }
-  const r = spawnSync(CLAUDE_BIN, ['--version'], { env, encoding: 'utf8', timeout: 30_000 });
-  if (r.error || r.status !== 0 || !r.stdout.includes(CLAUDE_VERSION)) {
-    throw new Error(
-      `CLAUDE CODE ${CLAUDE_VERSION} CANNOT RUN ON THIS PLATFORM (${where}): \`${CLAUDE_BIN} --version\` ` +
-        `gave status=${r.status} signal=${r.signal} error=${r.error?.message ?? 'none'} (file size ${size} bytes: ` +
-        `a placeholder under 4 KiB means the package's postinstall did not place the native binary; ` +
-        `"allowScripts" in package.json must allow @anthropic-ai/claude-code)\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
-    );
-  }
-}
-
 interface ClaudeResult {
   session_id: string;
   total_cost_usd: number;
@@ -273,9 +261,150 @@ function git(cwd: string, ...args: string[]): string {
   return r.stdout;
 }
 
-/** The project folder Claude Code files a cwd's transcripts under. */
-function projectDir(home: string, cwd: string): string {
-  return path.join(home, '.claude', 'projects', cwd.replace(/[^a-zA-Z0-9]/g, '-'));
+
+// ---------------------------------------------------------------------------------------------
+// Recording the run as a fixture set.
+
+/** A fixture session's figures, as expected.json holds them (keys in order). */
+function expectedEntry(result: ReturnType<typeof figuresFromTranscripts>): Record<string, unknown> {
+  const f = result.figures;
+  const models: Record<string, { api_calls: number; cost_usd: number }> = {};
+  for (const c of result.calls) {
+    const m = (models[c.model] ??= { api_calls: 0, cost_usd: 0 });
+    m.api_calls += 1;
+    m.cost_usd += callCost(c.model, c.usage);
+  }
+  return {
+    api_calls: f.api_calls,
+    cache_creation_tokens: f.cache_creation_tokens,
+    cache_read_tokens: f.cache_read_tokens,
+    commits: f.commits,
+    cost_usd: f.total_cost_usd,
+    end_time: f.end_time,
+    input_tokens: f.input_tokens,
+    lines_added: f.lines_added,
+    lines_removed: f.lines_removed,
+    models: Object.fromEntries(Object.entries(models).sort(([a], [b]) => (a < b ? -1 : 1))),
+    output_tokens: f.output_tokens,
+    start_time: f.start_time,
+    tool_calls: f.tool_calls,
+  };
+}
+
+/** Every string (keys included) of a JSON value with the swaps applied in order. */
+function rewriteJson(v: unknown, swap: (s: string) => string): unknown {
+  if (typeof v === 'string') return swap(v);
+  if (Array.isArray(v)) return v.map((x) => rewriteJson(x, swap));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [swap(k), rewriteJson(x, swap)]));
+  return v;
+}
+
+/** A session's transcript files under a projects folder: main, then its subagents' files. */
+function sessionFiles(projects: string, sessionId: string): string[] {
+  const project = fs.readdirSync(projects).find((p) => fs.existsSync(path.join(projects, p, `${sessionId}.jsonl`)));
+  assert.ok(project, `a transcript for ${sessionId} under ${projects}`);
+  const subDir = path.join(projects, project, sessionId, 'subagents');
+  const files = [path.join(projects, project, `${sessionId}.jsonl`)];
+  if (fs.existsSync(subDir)) files.push(...fs.readdirSync(subDir).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(subDir, f)));
+  return files;
+}
+
+/**
+ * Writes the run as a fixture set into `target`: payloads/<epoch ns>-<Event>.json, projects/ and
+ * expected.json (replacing those three, leaving the rest, e.g. README.md). Paths are rewritten in
+ * every JSON string, project folder names included (Claude Code names them after the cwd with
+ * every non-alphanumeric as `-`), so that nothing names this machine's temporary folders.
+ */
+function recordFixtures(o: {
+  target: string;
+  dir: string;
+  home: string;
+  fired: string;
+  /** Nanoseconds to add to process.hrtime.bigint() (the recorder's clock) for epoch time. */
+  epochOffsetNs: bigint;
+  sessionIds: string[];
+  computed: Record<string, ReturnType<typeof figuresFromTranscripts>>;
+}): void {
+  const dash = (p: string) => p.replace(/[^a-zA-Z0-9]/g, '-');
+  const plain: Array<[string, string]> = [
+    [o.home, '/home/user'],
+    [path.join(o.dir, 'code'), '/home/user/code'],
+    // Hook commands (2.1.332 writes them into hook_success attachments and stop_hook_summary lines).
+    [process.execPath, '/usr/local/bin/node'],
+    [ROOT, '/opt/claude-metrics'],
+    [o.dir, '/tmp/e2e'],
+  ];
+  const swaps = [...plain, ...plain.map(([a, b]): [string, string] => [dash(a), dash(b)])];
+  const swap = (s: string) => swaps.reduce((acc, [a, b]) => acc.split(a).join(b), s);
+  const rewriteText = (text: string, file: string) =>
+    text
+      .split('\n')
+      .map((line, i) => {
+        if (line === '') return line;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch (err) {
+          throw new Error(`${file}:${i + 1} is not JSON (${(err as Error).message}): cannot record it`);
+        }
+        return JSON.stringify(rewriteJson(parsed, swap));
+      })
+      .join('\n');
+
+  fs.mkdirSync(o.target, { recursive: true });
+  for (const old of ['payloads', 'projects', 'expected.json']) fs.rmSync(path.join(o.target, old), { recursive: true, force: true });
+
+  const payloads = path.join(o.target, 'payloads');
+  fs.mkdirSync(payloads);
+  const firedNames = fs
+    .readdirSync(o.fired)
+    .filter((f) => f.endsWith('.json'))
+    .sort((a, b) => (BigInt(a.split('-')[0]!) < BigInt(b.split('-')[0]!) ? -1 : 1));
+  for (const name of firedNames) {
+    const [ns, , event] = name.replace(/\.json$/, '').split('-');
+    fs.writeFileSync(path.join(payloads, `${BigInt(ns!) + o.epochOffsetNs}-${event}.json`), rewriteText(fs.readFileSync(path.join(o.fired, name), 'utf8'), name));
+  }
+
+  const from = path.join(o.home, '.claude', 'projects');
+  const projects = path.join(o.target, 'projects');
+  const copy = (src: string, dst: string) => {
+    for (const entry of fs.readdirSync(src, { withFileTypes: true })) {
+      const to = path.join(dst, swap(entry.name));
+      if (entry.isDirectory()) {
+        fs.mkdirSync(to, { recursive: true });
+        copy(path.join(src, entry.name), to);
+      } else {
+        assert.ok(entry.isFile() && /\.jsonl?$/.test(entry.name), `only JSON and JSONL files under projects/: ${path.join(src, entry.name)}`);
+        fs.writeFileSync(to, rewriteText(fs.readFileSync(path.join(src, entry.name), 'utf8'), entry.name));
+      }
+    }
+  };
+  fs.mkdirSync(projects);
+  copy(from, projects);
+
+  // Nothing of this machine's folders is left.
+  const leftovers = [o.dir, dash(o.dir), ROOT, process.execPath];
+  const check = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) check(p);
+      else {
+        const text = fs.readFileSync(p, 'utf8');
+        for (const l of leftovers) assert.ok(!path.relative(o.target, p).includes(l) && !text.includes(l), `${p} still names ${l}`);
+      }
+    }
+  };
+  check(o.target);
+
+  // The figures of the files as stored (the rewriting changes none of them).
+  const expected: Record<string, unknown> = {};
+  for (const id of [...o.sessionIds].sort()) {
+    const stored = figuresFromTranscripts(sessionFiles(projects, id));
+    assert.deepEqual(stored, o.computed[id], `${id}: the rewritten transcripts give the figures of the originals`);
+    expected[id] = expectedEntry(stored);
+  }
+  fs.writeFileSync(path.join(o.target, 'expected.json'), `${JSON.stringify(expected, null, 1)}\n`);
+  console.error(`recorded ${firedNames.length} payloads and ${o.sessionIds.length} sessions into ${o.target}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,12 +417,20 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
   t.after(async () => {
     for (const fn of cleanups.reverse()) await fn();
   });
+  const failed: string[] = [];
+  t.afterEach((sub) => {
+    // TestContext.passed (Node ≥ 20.12) is missing from @types/node 22.20.
+    if (!(sub as unknown as { passed: boolean }).passed) failed.push(sub.name);
+  });
   const home = path.join(dir, 'home');
   const spool = path.join(dir, 'spool');
   const db = path.join(dir, 'metrics.db');
   const fired = path.join(dir, 'fired'); // a copy of every hook stdin, written by a second hook
   fs.mkdirSync(path.join(home, '.claude'), { recursive: true });
   fs.mkdirSync(fired);
+  // The recorder names its files by process.hrtime.bigint() (CLOCK_MONOTONIC, shared by every
+  // process): this turns them into epoch nanoseconds for a recording.
+  const epochOffsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
   // The environment: nothing of the caller's Claude Code, Anthropic or claude-metrics settings.
   const baseEnv: NodeJS.ProcessEnv = {};
@@ -308,16 +445,21 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
     recorder,
     `const fs = require('fs'); let d = ''; process.stdin.on('data', (c) => (d += c)).on('end', () => {
        const o = JSON.parse(d);
-       fs.writeFileSync(require('path').join(process.argv[2], process.hrtime.bigint() + '-' + process.pid + '-' + o.hook_event_name + '.json'), d);
+       const f = require('path').join(process.argv[2], process.hrtime.bigint() + '-' + process.pid + '-' + o.hook_event_name + '.json');
+       fs.writeFileSync(f + '.tmp', d);
+       fs.renameSync(f + '.tmp', f); // whole files only: the stand-in reads them while the client runs
      });`,
   );
   const q = (s: string) => JSON.stringify(s);
-  // Another tool's hook on every event (a second SessionEnd hook among them) and another key are
-  // already there; `claude-metrics install` then adds ours, from another folder, with the HOME
-  // the client uses, as a user would.
+  // Another tool's hook on every event (a second SessionEnd hook among them), on UserPromptSubmit
+  // too (which ours does not use), and another key are already there; `claude-metrics install`
+  // then adds ours, from another folder, with the HOME the client uses, as a user would.
   const recorderGroup = [{ hooks: [{ type: 'command', command: `${q(process.execPath)} ${q(recorder)} ${q(fired)}`, timeout: 10 }] }];
   const settingsFile = path.join(home, '.claude', 'settings.json');
-  const before = { theme: 'dark', hooks: { SessionStart: recorderGroup, Stop: recorderGroup, SubagentStop: recorderGroup, SessionEnd: recorderGroup } };
+  const before = {
+    theme: 'dark',
+    hooks: { SessionStart: recorderGroup, UserPromptSubmit: recorderGroup, Stop: recorderGroup, SubagentStop: recorderGroup, SessionEnd: recorderGroup },
+  };
   fs.writeFileSync(settingsFile, JSON.stringify(before, null, 2));
   const installed = spawnSync(process.execPath, [CLI, 'install', '--spool', spool], { cwd: dir, env: baseEnv, encoding: 'utf8' });
   assert.equal(installed.status, 0, `claude-metrics install: ${installed.stderr}`);
@@ -327,6 +469,7 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
     const commands = after.hooks[event].flatMap((g: { hooks: Array<{ command: string }> }) => g.hooks.map((h) => h.command));
     assert.deepEqual(commands, [recorderGroup[0]!.hooks[0]!.command, `${process.execPath} ${HOOK} --spool ${spool}`], `${event}: the other hook, then ours`);
   }
+  assert.deepEqual(after.hooks.UserPromptSubmit, recorderGroup, 'UserPromptSubmit: the other hook alone');
 
   const repos: Record<'shop' | 'docs' | 'cli', string> = {
     shop: path.join(dir, 'code', 'shop-api'),
@@ -342,6 +485,12 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
   }
   fs.writeFileSync(path.join(repos.docs, 'index.md'), '# docs\n');
 
+  /** How many `event` hooks the client has run so far in folder `cwd` (from the recorder's files). */
+  const firedOf = (cwd: string, event: string) =>
+    fs
+      .readdirSync(fired)
+      .filter((f) => f.endsWith(`-${event}.json`))
+      .filter((f) => JSON.parse(fs.readFileSync(path.join(fired, f), 'utf8')).cwd === cwd).length;
   const notes = path.join(repos.shop, 'notes.md');
   const scripts: Record<string, Script> = {
     // (a) Write a new file, Edit it, commit twice: once from a response holding two parallel
@@ -362,6 +511,9 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
       ],
     },
     // (b) An Agent subagent (its own requests, its own transcript), and a 1-hour cache write.
+    // 2.1.332 runs the agent in the background (the Agent tool's default): its tool result says it
+    // was launched, the turn ends while it works (the first Stop), and when it ends the client
+    // sends the conversation again with a <task-notification>: one more turn, a second Stop.
     docs: {
       label: 'docs',
       turns: [
@@ -371,6 +523,7 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
             { type: 'tool_use', name: 'Agent', input: { description: 'Survey docs', prompt: '[e2e:docs-sub] list the files and write a summary', subagent_type: 'general-purpose' } },
           ],
         },
+        { content: [{ type: 'text', text: 'The subagent is running in the background.' }] },
         { content: [{ type: 'text', text: 'The subagent is done.' }], cache1hShare: 1 },
       ],
     },
@@ -393,7 +546,12 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
           ],
           cache1hShare: 0.25,
         },
-        { content: [{ type: 'text', text: 'sub result: files listed, index edited' }] },
+        // Held until the main turn it runs beside has ended (its Stop fired), as a longer agent's
+        // would be: were the subagent to end first, its notification would join that turn.
+        {
+          content: [{ type: 'text', text: 'sub result: files listed, index edited' }],
+          hold: { until: "docs' first Stop", ready: () => firedOf(repos.docs, 'Stop') > 0 },
+        },
       ],
     },
     // (c) A session under one model, then resumed under another.
@@ -447,6 +605,7 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
   const diagnostics = () =>
     `\nstand-in log:\n${apiLog.join('\n')}\nunknown paths: ${api.unknown.map((r) => `${r.method} ${r.path}`).join(', ') || 'none'}\nworker stderr:\n${workerErr}`;
   const common = ['--output-format', 'json', '--dangerously-skip-permissions'];
+  let cliPartOneCost = Number.NaN;
   const [a, b, c] = await Promise.all([
     runClaude(['-p', '[e2e:shop] add a notes file, edit it, and commit twice', ...common, '--model', 'claude-sonnet-4-5'], repos.shop, env, children),
     runClaude(['-p', '[e2e:docs] use a subagent to survey the docs', ...common, '--model', 'claude-opus-4-5'], repos.docs, env, children),
@@ -454,7 +613,10 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
       const first = await runClaude(['-p', '[e2e:cli-1] part one', ...common, '--model', 'claude-haiku-4-5'], repos.cli, env, children);
       const second = await runClaude(['-p', '[e2e:cli-2] part two', '--resume', first.session_id, ...common, '--model', 'claude-sonnet-4-5'], repos.cli, env, children);
       assert.equal(second.session_id, first.session_id, '--resume keeps the session id');
-      return { ...first, total_cost_usd: first.total_cost_usd + second.total_cost_usd };
+      // 2.1.332 restores the session's running cost on --resume (a `cost-state` transcript line):
+      // the second result's total_cost_usd is the whole session's, not part two's (2.1.197's).
+      cliPartOneCost = first.total_cost_usd;
+      return second;
     })(),
   ]).catch((err: Error) => {
     err.message += diagnostics();
@@ -471,9 +633,14 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
     api.responses.every((r) => r.kind !== 'overflow'),
     `no request went past its script: ${diagnostics()}`,
   );
+  assert.ok(
+    api.responses.every((r) => !r.hold_timed_out),
+    `every held response's condition came true in time: ${diagnostics()}`,
+  );
 
-  // Every hook the client ran has been applied by the watching worker.
-  const firedFiles = () => fs.readdirSync(fired).filter((f) => f.endsWith('.json'));
+  // Every hook the client ran for our four events has been applied by the watching worker.
+  const OURS = /-(SessionStart|Stop|SubagentStop|SessionEnd)\.json$/;
+  const firedFiles = () => fs.readdirSync(fired).filter((f) => OURS.test(f));
   const spoolBusy = () =>
     ['incoming', 'processing'].some((sub) => {
       const d = path.join(spool, sub);
@@ -485,8 +652,8 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
     () => `the worker to apply ${firedFiles().length} payloads (has ${ledgerCount(db)}): ${diagnostics()}`,
   );
   const firedEvents = firedFiles()
-    .sort()
-    .map((f) => JSON.parse(fs.readFileSync(path.join(fired, f), 'utf8')) as Record<string, string>);
+    .sort((x, y) => (BigInt(x.split('-')[0]!) < BigInt(y.split('-')[0]!) ? -1 : 1))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(fired, f), 'utf8')) as Record<string, any>);
 
   await t.test('the client wrote its transcripts under HOME/.claude/projects, subagent file beside', () => {
     for (const [name, s] of Object.entries(sessions)) {
@@ -497,6 +664,15 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
     }
     const subDir = path.join(projectDir(home, repos.docs), b.session_id, 'subagents');
     assert.equal(fs.readdirSync(subDir).filter((f) => f.endsWith('.jsonl')).length, 1, 'one subagent transcript for docs');
+    // 2.1.332: the background agent's end comes back as a user line of the docs session.
+    const docsLines = fs
+      .readFileSync(path.join(projectDir(home, repos.docs), `${b.session_id}.jsonl`), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, any>);
+    const notifications = docsLines.filter((o) => o.type === 'user' && o.origin?.kind === 'task-notification');
+    assert.equal(notifications.length, 1, 'docs: one task notification');
+    assert.match(String(notifications[0]!.message?.content), /<task-notification>[\s\S]*<status>completed<\/status>/);
     assert.ok(!fs.existsSync(path.join(projectDir(home, repos.shop), a.session_id)), 'no subagent folder for shop');
   });
 
@@ -509,12 +685,45 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
       SessionEnd: count(sid, 'SessionEnd'),
     });
     assert.deepEqual(shape(a.session_id), { SessionStart: 1, Stop: 1, SubagentStop: 0, SessionEnd: 1 }, 'shop fired');
-    assert.deepEqual(shape(b.session_id), { SessionStart: 1, Stop: 1, SubagentStop: 1, SessionEnd: 1 }, 'docs fired');
+    // 2.1.332: a Stop for the turn that launched the background agent, another for the turn its
+    // notification started.
+    assert.deepEqual(shape(b.session_id), { SessionStart: 1, Stop: 2, SubagentStop: 1, SessionEnd: 1 }, 'docs fired');
     assert.deepEqual(shape(c.session_id), { SessionStart: 2, Stop: 2, SubagentStop: 0, SessionEnd: 2 }, 'cli fired (started, resumed)');
     assert.deepEqual(
       firedEvents.filter((e) => e.session_id === c.session_id && e.hook_event_name === 'SessionStart').map((e) => e.source),
       ['startup', 'resume'],
     );
+    // 2.1.332, docs: the turn that launched the agent stops while the agent runs; the agent
+    // stops; its notification's turn stops.
+    const docs = firedEvents.filter((e) => e.session_id === b.session_id);
+    assert.deepEqual(
+      docs.map((e) => `${e.hook_event_name} ${e.last_assistant_message ?? ''}`.trim()),
+      [
+        'SessionStart',
+        'Stop The subagent is running in the background.',
+        'SubagentStop sub result: files listed, index edited',
+        'Stop The subagent is done.',
+        'SessionEnd',
+      ],
+      'docs: hooks in firing order',
+    );
+    assert.deepEqual(
+      docs[1]!.background_tasks.map((task: Record<string, unknown>) => [task.type, task.status, task.description]),
+      [['subagent', 'running', 'Survey docs']],
+      'docs: the first Stop names the running agent',
+    );
+    assert.deepEqual(docs[3]!.background_tasks, [], 'docs: nothing left running at the second Stop');
+    // The notification also fires UserPromptSubmit (the recorder's only), with itself as the prompt.
+    const docsPrompts = fs
+      .readdirSync(fired)
+      .filter((f) => f.endsWith('-UserPromptSubmit.json'))
+      .sort((x, y) => (BigInt(x.split('-')[0]!) < BigInt(y.split('-')[0]!) ? -1 : 1))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(fired, f), 'utf8')) as Record<string, string>)
+      .filter((e) => e.session_id === b.session_id)
+      .map((e) => e.prompt);
+    assert.equal(docsPrompts.length, 2, `docs prompts: ${JSON.stringify(docsPrompts)}`);
+    assert.equal(docsPrompts[0], '[e2e:docs] use a subagent to survey the docs');
+    assert.match(docsPrompts[1]!, /^<task-notification>/);
     const ledger = query<{ event: string; session_id: string }>(db, 'SELECT event, session_id FROM payloads')
       .map((r) => `${r.session_id} ${r.event}`)
       .sort();
@@ -541,7 +750,8 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
   // What the scripts make each session do (the transcripts must show it).
   const planned: Record<keyof typeof sessions, Pick<Figures, 'api_calls' | 'tool_calls' | 'commits' | 'lines_added' | 'lines_removed'>> = {
     shop: { api_calls: 5, tool_calls: 5, commits: 2, lines_added: 3 + 2, lines_removed: 1 },
-    docs: { api_calls: 2 + 3, tool_calls: 5, commits: 0, lines_added: 3, lines_removed: 1 },
+    // 2.1.332: three main calls (the notification turn's is the third), three subagent calls.
+    docs: { api_calls: 3 + 3, tool_calls: 5, commits: 0, lines_added: 3, lines_removed: 1 },
     cli: { api_calls: 2 + 2, tool_calls: 2, commits: 0, lines_added: 4, lines_removed: 0 },
   };
 
@@ -579,6 +789,9 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
       // The client's own reckoning (`total_cost_usd` of its JSON result) agrees with the price table.
       assert.ok(Math.abs(s.total_cost_usd - figures.total_cost_usd) < 1e-9, `${name}: client says ${s.total_cost_usd}, we say ${figures.total_cost_usd}`);
     }
+    // cli's first run (before --resume) was its claude-haiku-4-5 calls.
+    const partOne = computed.cli.calls.filter((x) => x.model === 'claude-haiku-4-5').reduce((n, x) => n + callCost(x.model, x.usage), 0);
+    assert.ok(Math.abs(cliPartOneCost - partOne) < 1e-9, `cli part one: client says ${cliPartOneCost}, we say ${partOne}`);
     const models = (name: keyof typeof sessions) => [...new Set(computed[name].calls.map((x) => x.model))].sort();
     assert.deepEqual(models('cli'), ['claude-haiku-4-5', 'claude-sonnet-4-5'], 'the resumed session ran under two models');
     assert.ok(computed.docs.calls.some((x) => x.usage.h1 > 0), 'docs has 1-hour cache writes');
@@ -623,4 +836,20 @@ test(`real Claude Code ${CLAUDE_VERSION} sessions through hook, spool and worker
   assert.doesNotMatch(workerErr, /^\S+ (error|warn) /m, 'the worker logged no warning or error');
   // CM_E2E_VERBOSE=1 prints what the stand-in saw and what the worker said.
   if (process.env.CM_E2E_VERBOSE) console.error(diagnostics());
+
+  const target = process.env.CM_E2E_RECORD;
+  if (target) {
+    await t.test(`recorded as a fixture set into ${target}`, () => {
+      assert.deepEqual(failed, [], 'a run with failures is not recorded');
+      recordFixtures({
+        target: path.resolve(target),
+        dir,
+        home,
+        fired,
+        epochOffsetNs,
+        sessionIds: Object.values(sessions).map((s) => s.session_id),
+        computed: Object.fromEntries(Object.entries(sessions).map(([name, s]) => [s.session_id, computed[name as keyof typeof sessions]])),
+      });
+    });
+  }
 });

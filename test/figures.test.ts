@@ -1,19 +1,34 @@
 // Transcript figures through the whole pipeline: fixture payloads fed through the real hook in
-// the order Claude Code fired them, applied by the real worker, compared with expected.json.
+// the order Claude Code fired them, applied by the real worker, compared with expected.json; for
+// every recorded fixture set (Claude Code 2.1.197 and 2.1.332).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { CLI, FIXTURES, type Sandbox, drain, event, query, runHook, sandbox, spoolFiles, spoolPayload } from './helpers.ts';
-import { EXPECTED } from './support/fixture-db.ts';
+import {
+  CLI,
+  FIXTURES,
+  FIXTURE_SETS,
+  type FixtureSet,
+  type Sandbox,
+  drain,
+  event,
+  query,
+  runHook,
+  sandbox,
+  spoolFiles,
+  spoolPayload,
+  subagentSessions,
+} from './helpers.ts';
+import { EXPECTED, type ExpectedSession, expectedOf } from './support/fixture-db.ts';
 
 
-/** Copies the recorded ~/.claude/projects into the sandbox and returns the payloads, paths rewritten. */
-function fixtureSession(sb: Sandbox): Array<{ name: string; body: string }> {
+/** Copies a set's recorded ~/.claude/projects into the sandbox and returns its payloads, paths rewritten. */
+function fixtureSession(sb: Sandbox, set: FixtureSet): Array<{ name: string; body: string }> {
   const claude = path.join(sb.dir, 'home', '.claude');
-  fs.cpSync(path.join(FIXTURES, 'projects'), path.join(claude, 'projects'), { recursive: true });
-  const dir = path.join(FIXTURES, 'payloads');
+  fs.cpSync(path.join(set.dir, 'projects'), path.join(claude, 'projects'), { recursive: true });
+  const dir = path.join(set.dir, 'payloads');
   return fs
     .readdirSync(dir)
     .sort()
@@ -24,10 +39,10 @@ function sessionRows(sb: Sandbox): Record<string, Record<string, unknown>> {
   return Object.fromEntries(query(sb.db, 'SELECT * FROM sessions').map((r) => [r.session_id as string, r]));
 }
 
-function assertFigures(sb: Sandbox): void {
+function assertFigures(sb: Sandbox, expected: Record<string, ExpectedSession>): void {
   const rows = sessionRows(sb);
-  assert.deepEqual(Object.keys(rows).sort(), Object.keys(EXPECTED).sort());
-  for (const [id, want] of Object.entries(EXPECTED)) {
+  assert.deepEqual(Object.keys(rows).sort(), Object.keys(expected).sort());
+  for (const [id, want] of Object.entries(expected)) {
     const row = rows[id]!;
     for (const col of ['api_calls', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'tool_calls', 'commits', 'lines_added', 'lines_removed', 'start_time', 'end_time'] as const) {
       assert.equal(row[col], want[col], `${id} ${col}`);
@@ -47,32 +62,40 @@ function assertFigures(sb: Sandbox): void {
   }
 }
 
-test('every fixture session, through the hook in firing order and one drain, gives expected.json', async (t) => {
-  const sb = sandbox(t);
-  for (const p of fixtureSession(sb)) assert.equal((await runHook(p.body, ['--spool', sb.spool])).code, 0);
-  assert.equal(drain(sb).code, 0);
-  assertFigures(sb);
-  const subagentCalls = query(sb.db, "SELECT count(*) AS n FROM token_usage WHERE agent_id IS NOT NULL AND session_id = 'a958f22b-7ad7-4624-83b2-f35ca12ad5f6'");
-  assert.ok((subagentCalls[0]!.n as number) > 0, 'the subagent made calls, marked with its id');
-});
+for (const set of FIXTURE_SETS) {
+  const expected = expectedOf(set.dir);
 
-test('applied one payload at a time (state saved between reads) and replayed: same figures', async (t) => {
-  const sb = sandbox(t);
-  const payloads = fixtureSession(sb);
-  for (const p of payloads) {
-    const hook = await runHook(p.body, ['--spool', sb.spool]);
-    assert.equal(hook.code, 0, hook.stderr);
-    const r = drain(sb);
-    assert.equal(r.code, 0, `${p.name}: ${r.stderr}`);
-  }
-  assertFigures(sb);
-  const before = query(sb.db, 'SELECT * FROM sessions ORDER BY session_id');
-  // Every Stop and SessionEnd again (as a resumed session's second SessionEnd would be): recomputing is idempotent.
-  for (const p of payloads.filter((x) => /Stop|SessionEnd/.test(x.name))) spoolPayload(sb, p.body);
-  assert.equal(drain(sb).code, 0);
-  assert.deepEqual(query(sb.db, 'SELECT * FROM sessions ORDER BY session_id'), before);
-  assertFigures(sb);
-});
+  test(`Claude Code ${set.version}: every fixture session, through the hook in firing order and one drain, gives expected.json`, async (t) => {
+    const sb = sandbox(t);
+    for (const p of fixtureSession(sb, set)) assert.equal((await runHook(p.body, ['--spool', sb.spool])).code, 0);
+    assert.equal(drain(sb).code, 0);
+    assertFigures(sb, expected);
+    const withSubagents = subagentSessions(set);
+    assert.ok(withSubagents.length > 0, `${set.version}: a session with a subagent`);
+    for (const id of withSubagents) {
+      const subagentCalls = query(sb.db, 'SELECT count(*) AS n FROM token_usage WHERE agent_id IS NOT NULL AND session_id = ?', id);
+      assert.ok((subagentCalls[0]!.n as number) > 0, `${id}: the subagent made calls, marked with its id`);
+    }
+  });
+
+  test(`Claude Code ${set.version}: applied one payload at a time (state saved between reads) and replayed: same figures`, async (t) => {
+    const sb = sandbox(t);
+    const payloads = fixtureSession(sb, set);
+    for (const p of payloads) {
+      const hook = await runHook(p.body, ['--spool', sb.spool]);
+      assert.equal(hook.code, 0, hook.stderr);
+      const r = drain(sb);
+      assert.equal(r.code, 0, `${p.name}: ${r.stderr}`);
+    }
+    assertFigures(sb, expected);
+    const before = query(sb.db, 'SELECT * FROM sessions ORDER BY session_id');
+    // Every Stop and SessionEnd again (as a resumed session's second SessionEnd would be): recomputing is idempotent.
+    for (const p of payloads.filter((x) => /Stop|SessionEnd/.test(x.name))) spoolPayload(sb, p.body);
+    assert.equal(drain(sb).code, 0);
+    assert.deepEqual(query(sb.db, 'SELECT * FROM sessions ORDER BY session_id'), before);
+    assertFigures(sb, expected);
+  });
+}
 
 function transcriptLines(): string[] {
   const file = path.join(FIXTURES, 'projects', '-home-user-code-shop-api', 'f332c3dd-cf19-4fa4-8049-adee686fb5cd.jsonl');
@@ -205,17 +228,17 @@ test('import backfills every session under projects/ through the spool; running 
   // CLAUDE_CONFIG_DIR is the default folder; piped, nothing but the summary is printed.
   const first = run([], { CLAUDE_CONFIG_DIR: claude });
   assert.equal(first.status, 0, first.stderr);
-  assert.match(first.stdout, /^import: spooled 3 sessions from .*projects\n/);
+  assert.match(first.stdout, /^import: 3 sessions found in .*projects, 3 spooled\n/);
   assert.equal(first.stderr, '');
   assert.equal(spoolFiles(sb, 'incoming').length, 3);
   assert.equal(drain(sb).code, 0);
-  assertFigures(sb);
+  assertFigures(sb, EXPECTED);
   const before = query(sb.db, 'SELECT * FROM sessions ORDER BY session_id');
   const again = run(['--claude-dir', claude, '--drain', '--json']);
   assert.equal(again.status, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout.split('\n')[0]!).spooled, 3);
   assert.deepEqual(query(sb.db, 'SELECT * FROM sessions ORDER BY session_id'), before);
-  assertFigures(sb);
+  assertFigures(sb, EXPECTED);
   assert.equal(query(sb.db, "SELECT count(*) AS n FROM payloads WHERE event = 'Import'")[0]!.n, 6);
 
   const missing = run(['--claude-dir', path.join(sb.dir, 'nowhere')]);

@@ -12,6 +12,28 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const HOOK = path.join(ROOT, 'dist', 'hook.cjs');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 export const FIXTURES = path.resolve(ROOT, '..', 'shared', 'fixtures', 'claude-code-2.1.197');
+
+/** A folder of recorded Claude Code sessions: payloads/, projects/, expected.json (see its README.md). */
+export interface FixtureSet {
+  /** The Claude Code version that recorded it. */
+  version: string;
+  dir: string;
+}
+
+/** Every recorded set: the shared 2.1.197 one, and 2.1.332's recorded by test/claude-e2e.test.ts (CM_E2E_RECORD). */
+export const FIXTURE_SETS: readonly FixtureSet[] = [
+  { version: '2.1.197', dir: FIXTURES },
+  { version: '2.1.332', dir: path.join(ROOT, 'test', 'fixtures', 'claude-code-2.1.332') },
+];
+
+/** The ids of a set's sessions that have a subagents/ folder. */
+export function subagentSessions(set: FixtureSet): string[] {
+  const projects = path.join(set.dir, 'projects');
+  return fs
+    .readdirSync(projects)
+    .flatMap((p) => fs.readdirSync(path.join(projects, p)).filter((id) => fs.existsSync(path.join(projects, p, id, 'subagents'))))
+    .sort();
+}
 export const BASELINE = path.resolve(ROOT, '..', 'shared', 'baseline', 'session_end_hook.py');
 
 export interface Sandbox {

@@ -132,8 +132,8 @@ test('status says whether the status line is ours, another tool’s or not set',
   const env = { HOME: path.join(dir, 'home'), CLAUDE_CONFIG_DIR: cfg };
   const file = path.join(cfg, 'settings.json');
   const status = () => {
-    const json = cli(['status', '--json', '--spool', path.join(dir, 'spool'), '--db', path.join(dir, 'm.db')], env);
-    const text = cli(['status', '--spool', path.join(dir, 'spool'), '--db', path.join(dir, 'm.db')], env);
+    const json = cli(['status', '--json', '--spool-only', '--spool', path.join(dir, 'spool'), '--db', path.join(dir, 'm.db')], env);
+    const text = cli(['status', '--spool-only', '--spool', path.join(dir, 'spool'), '--db', path.join(dir, 'm.db')], env);
     assert.equal(json.code, 0, json.stdout);
     return { json: JSON.parse(json.stdout).statusline as { state: string; command: string | null; error: string | null }, text: text.stdout };
   };

@@ -26,12 +26,13 @@ interface StatusJson {
   problems: string[];
   spool: { path: string; exists: boolean; incoming: number; processing: number; dead: number; oldest_waiting: { id: string; received_at: string; age_seconds: number } | null; waiting_too_long: number; max_wait_seconds: number };
   worker: { running: boolean; pid: number | null; since: string | null };
-  database: { path: string; exists: boolean; size_bytes: number; schema_version: number | null; sessions: number; last_applied: { id: string; event: string; session_id: string; applied_at: string } | null; error: string | null };
+  database: { path: string; exists: boolean; size_bytes: number; schema_version: number | null; sessions: number; last_applied: { id: string; event: string; session_id: string; applied_at: string } | null; last_statusline: { id: string; session_id: string; applied_at: string } | null; error: string | null };
   day: { date: string; time_zone: string; start: string; end: string; cost_usd: number | null; api_calls: number };
 }
 
-function status(sb: Sandbox, extra: string[] = [], env: NodeJS.ProcessEnv = {}): { code: number | null; json: StatusJson; stderr: string } {
-  const r = cli(['status', '--json', '--spool', sb.spool, '--db', sb.db, ...extra], env);
+/** `status --json`, judging only the spool and database unless `everything` (worker and hook too). */
+function status(sb: Sandbox, extra: string[] = [], env: NodeJS.ProcessEnv = {}, everything = false): { code: number | null; json: StatusJson; stderr: string } {
+  const r = cli(['status', '--json', '--spool', sb.spool, '--db', sb.db, ...(everything ? [] : ['--spool-only']), ...extra], env);
   return { code: r.code, json: JSON.parse(r.stdout) as StatusJson, stderr: r.stderr };
 }
 
@@ -60,12 +61,12 @@ test('status: an empty spool and no database is healthy (exit 0) and creates not
   assert.deepEqual(json.problems, []);
   assert.deepEqual(json.spool, { path: sb.spool, exists: false, incoming: 0, processing: 0, dead: 0, oldest_waiting: null, waiting_too_long: 0, max_wait_seconds: 300 });
   assert.deepEqual(json.worker, { running: false, pid: null, since: null });
-  assert.deepEqual(json.database, { path: sb.db, exists: false, size_bytes: 0, schema_version: null, sessions: 0, last_applied: null, error: null });
+  assert.deepEqual(json.database, { path: sb.db, exists: false, size_bytes: 0, schema_version: null, sessions: 0, last_applied: null, last_statusline: null, error: null });
   assert.equal(json.day.cost_usd, null);
   assert.equal(json.day.api_calls, 0);
   assert.equal(fs.existsSync(sb.spool), false, 'status never creates the spool');
   assert.equal(fs.existsSync(sb.db), false, 'status never creates the database');
-  const text = cli(['status', '--spool', sb.spool, '--db', sb.db]);
+  const text = cli(['status', '--spool-only', '--spool', sb.spool, '--db', sb.db]);
   assert.equal(text.code, 0);
   assert.match(text.stdout, /^spool +.*\(not created yet\)$/m);
   assert.match(text.stdout, /^worker +not running \(start one/m);
@@ -85,7 +86,7 @@ test('status: payloads waiting longer than --max-wait need attention (exit 1, na
   assert.ok(json.spool.oldest_waiting!.age_seconds >= 600 && json.spool.oldest_waiting!.age_seconds < 700);
   assert.equal(json.problems.length, 1);
   assert.match(json.problems[0]!, /^1 payload waiting longer than 300s \(oldest 6\d\ds\)/);
-  const text = cli(['status', '--spool', sb.spool, '--db', sb.db]);
+  const text = cli(['status', '--spool-only', '--spool', sb.spool, '--db', sb.db]);
   assert.equal(text.code, 1);
   assert.match(text.stdout, /^status: attention\n {2}- 1 payload waiting longer than 300s/m);
   // A longer threshold: healthy again.
@@ -100,6 +101,19 @@ test('status: payloads waiting longer than --max-wait need attention (exit 1, na
   assert.ok(after.json.database.size_bytes > 0);
   assert.equal(after.json.database.last_applied!.event, 'Stop');
   assert.equal(after.json.database.last_applied!.session_id, 'w');
+  assert.equal(after.json.database.last_statusline, null);
+  // Status line snapshots after it (an idle session refreshing): the last hook payload is still
+  // what 'last applied' shows; the last snapshot has a line of its own.
+  const stop = after.json.database.last_applied!.id;
+  let snap = '';
+  for (let i = 1; i <= 3; i++) snap = spoolPayload(sb, { session_id: 'w', cost: { total_cost_usd: 0.5 } }, `${payloadId(Date.now() + i)}-statusline`);
+  assert.equal(drain(sb).code, 0);
+  const later = status(sb);
+  assert.equal(later.json.database.last_applied!.id, stop);
+  assert.deepEqual([later.json.database.last_statusline!.id, later.json.database.last_statusline!.session_id], [snap, 'w']);
+  const text2 = cli(['status', '--spool-only', '--spool', sb.spool, '--db', sb.db]);
+  assert.match(text2.stdout, new RegExp(`^ {2}last applied +\\S+ Stop of session w \\(${stop}\\)$`, 'm'));
+  assert.match(text2.stdout, new RegExp(`^ {2}last status line +\\S+ of session w \\(${snap}\\)$`, 'm'));
 });
 
 test('status: a dead letter made by the real worker needs attention (exit 1)', async (t) => {
@@ -111,6 +125,37 @@ test('status: a dead letter made by the real worker needs attention (exit 1)', a
   assert.deepEqual(json.problems, [`1 dead letter in ${path.join(sb.spool, 'dead')} (see 'claude-metrics dead list')`]);
   assert.equal(dead(sb, ['purge', id!]).code, 0);
   assert.equal(status(sb).code, 0);
+});
+
+test('status: no watching worker or no hook in Claude Code\'s settings needs attention; both there is ok', async (t) => {
+  const sb = sandbox(t);
+  const claudeDir = path.join(sb.dir, 'claude');
+  const env = { CLAUDE_CONFIG_DIR: claudeDir };
+  const before = status(sb, [], env, true);
+  assert.equal(before.code, 1);
+  assert.equal(before.json.ok, false);
+  assert.equal(before.json.problems.length, 2, before.json.problems.join('\n'));
+  assert.match(before.json.problems[0]!, /^no worker is watching the spool/);
+  assert.match(before.json.problems[1]!, /do not run the hook: nothing is recorded \(run 'claude-metrics install'\)$/);
+  const text = cli(['status', '--spool', sb.spool, '--db', sb.db], env);
+  assert.equal(text.code, 1);
+  assert.match(text.stdout, /^status: attention\n {2}- no worker is watching the spool/m);
+  // --spool-only: a script that drains by itself does not care.
+  assert.equal(status(sb, [], env).code, 0);
+
+  assert.equal(cli(['install', '--spool', sb.spool], env).code, 0);
+  const hookOnly = status(sb, [], env, true);
+  assert.equal(hookOnly.code, 1);
+  assert.deepEqual(hookOnly.json.problems.map((p) => p.slice(0, 28)), ['no worker is watching the sp']);
+  const w = await startWorker(sb, [], 'worker ready');
+  t.after(() => w.child.kill('SIGKILL'));
+  const healthy = status(sb, [], env, true);
+  assert.equal(healthy.code, 0, healthy.json.problems.join('\n'));
+  assert.deepEqual(healthy.json.problems, []);
+  assert.match(cli(['status', '--spool', sb.spool, '--db', sb.db], env).stdout, /^status: ok$/m);
+  w.child.kill('SIGTERM');
+  assert.deepEqual(await w.exited, { code: 0, signal: null });
+  assert.equal(status(sb, [], env, true).code, 1, 'the worker gone: attention again');
 });
 
 test('status: a watching worker is seen running with its pid, and not after SIGTERM', async (t) => {
@@ -204,9 +249,10 @@ test('status: an older schema (no payloads, no costs) reports what it has; an un
   assert.equal(json.database.schema_version, 0);
   assert.equal(json.database.sessions, 1);
   assert.equal(json.database.last_applied, null);
+  assert.equal(json.database.last_statusline, null);
   assert.equal(json.database.error, null);
   assert.equal(json.day.cost_usd, null);
-  assert.equal(cli(['status', '--spool', sb.spool, '--db', sb.db]).code, 0);
+  assert.equal(cli(['status', '--spool-only', '--spool', sb.spool, '--db', sb.db]).code, 0);
 
   fs.writeFileSync(sb.db, 'not a database, just text that is long enough to have a header of sorts'.repeat(20));
   const broken = status(sb);

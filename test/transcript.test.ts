@@ -1,10 +1,11 @@
-// Parse transcript and pricing: the recorded Claude Code 2.1.197 sessions give expected.json's
-// figures, and the incremental state gives the same figures however the lines are split or re-read.
+// Parse transcript and pricing: the recorded Claude Code sessions (every fixture set: 2.1.197 and
+// 2.1.332) give expected.json's figures, and the incremental state gives the same figures however
+// the lines are split or re-read.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { FIXTURES, FIXTURE_SETS } from './helpers.ts';
 import {
   DEFAULT_PRICES,
   callCostUsd,
@@ -24,8 +25,7 @@ import {
   type TranscriptSummary,
 } from '../src/worker/transcript.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const FIXTURES = path.resolve(ROOT, '..', 'shared', 'fixtures', 'claude-code-2.1.197');
+/** The shared 2.1.197 set, for the tests that name its sessions and calls. */
 const PROJECTS = path.join(FIXTURES, 'projects');
 const priceFor = priceResolver();
 
@@ -44,21 +44,21 @@ interface Expected {
   end_time: string;
   models: Record<string, { api_calls: number; cost_usd: number }>;
 }
-const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Expected>;
+const expectedOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Record<string, Expected>;
 
 type Fed = { line: string; source: LineSource };
 
 // Every line of a session: its main transcript (projects/<project>/<id>.jsonl), then each of its
 // subagents' files (projects/<project>/<id>/subagents/agent-<agent id>.jsonl).
-function sessionLines(sessionId: string): Fed[] {
+function sessionLines(sessionId: string, projects = PROJECTS): Fed[] {
   const out: Fed[] = [];
   let found = false;
-  for (const project of fs.readdirSync(PROJECTS).sort()) {
-    const main = path.join(PROJECTS, project, `${sessionId}.jsonl`);
+  for (const project of fs.readdirSync(projects).sort()) {
+    const main = path.join(projects, project, `${sessionId}.jsonl`);
     if (!fs.existsSync(main)) continue;
     found = true;
     for (const line of fs.readFileSync(main, 'utf8').split('\n')) out.push({ line, source: { agentId: null } });
-    const subDir = path.join(PROJECTS, project, sessionId, 'subagents');
+    const subDir = path.join(projects, project, sessionId, 'subagents');
     if (!fs.existsSync(subDir)) continue;
     for (const f of fs.readdirSync(subDir).filter((n) => n.endsWith('.jsonl')).sort()) {
       const agentId = f.replace(/^agent-/, '').replace(/\.jsonl$/, '');
@@ -76,7 +76,7 @@ function feed(lines: Fed[], state: TranscriptState = createTranscriptState()): T
 
 const roundTrip = (s: TranscriptState): TranscriptState => JSON.parse(JSON.stringify(s)) as TranscriptState;
 
-function assertExpected(id: string, s: TranscriptSummary): void {
+function assertExpected(expected: Record<string, Expected>, id: string, s: TranscriptSummary): void {
   const e = expected[id];
   assert.ok(e);
   for (const k of ['api_calls', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'tool_calls', 'commits', 'lines_added', 'lines_removed', 'start_time', 'end_time'] as const) {
@@ -127,32 +127,37 @@ const MAIN: LineSource = { agentId: null };
 
 // ---- the recorded sessions ----
 
-for (const id of Object.keys(expected)) {
-  test(`recorded session ${id} gives expected.json's figures`, () => {
-    assertExpected(id, summarizeTranscript(feed(sessionLines(id)), priceFor));
+for (const set of FIXTURE_SETS) {
+  const expected = expectedOf(set.dir);
+  const projects = path.join(set.dir, 'projects');
+
+  for (const id of Object.keys(expected)) {
+    test(`Claude Code ${set.version}: recorded session ${id} gives expected.json's figures`, () => {
+      assertExpected(expected, id, summarizeTranscript(feed(sessionLines(id, projects)), priceFor));
+    });
+  }
+
+  test(`Claude Code ${set.version}: the figures do not depend on how the lines were split into reads, nor on re-reads`, () => {
+    for (const id of Object.keys(expected)) {
+      const lines = sessionLines(id, projects);
+      const whole = summarizeTranscript(feed(lines), priceFor);
+      for (let cut = 0; cut <= lines.length; cut++) {
+        // Read up to `cut`, save the state as JSON, load it, read the rest.
+        const resumed = feed(lines.slice(cut), roundTrip(feed(lines.slice(0, cut))));
+        assert.deepEqual(summarizeTranscript(resumed, priceFor), whole, `${id} cut at ${cut}`);
+        // A re-read that starts before the previous read's end (line cut-1 read twice).
+        const overlap = feed(lines.slice(Math.max(0, cut - 1)), roundTrip(feed(lines.slice(0, cut))));
+        assert.deepEqual(summarizeTranscript(overlap, priceFor), whole, `${id} overlap at ${cut}`);
+      }
+      // The whole session read twice over (a recompute fed the same state) changes nothing.
+      assert.deepEqual(summarizeTranscript(feed(lines, feed(lines)), priceFor), whole, `${id} read twice`);
+      // Subagent files first, main transcript last: results may arrive before their tool_use.
+      const reversed = [...lines].reverse();
+      assert.deepEqual(summarizeTranscript(feed(reversed), priceFor), whole, `${id} lines in reverse`);
+      assertExpected(expected, id, summarizeTranscript(roundTrip(feed(reversed)), priceFor));
+    }
   });
 }
-
-test('the figures do not depend on how the lines were split into reads, nor on re-reads', () => {
-  for (const id of Object.keys(expected)) {
-    const lines = sessionLines(id);
-    const whole = summarizeTranscript(feed(lines), priceFor);
-    for (let cut = 0; cut <= lines.length; cut++) {
-      // Read up to `cut`, save the state as JSON, load it, read the rest.
-      const resumed = feed(lines.slice(cut), roundTrip(feed(lines.slice(0, cut))));
-      assert.deepEqual(summarizeTranscript(resumed, priceFor), whole, `${id} cut at ${cut}`);
-      // A re-read that starts before the previous read's end (line cut-1 read twice).
-      const overlap = feed(lines.slice(Math.max(0, cut - 1)), roundTrip(feed(lines.slice(0, cut))));
-      assert.deepEqual(summarizeTranscript(overlap, priceFor), whole, `${id} overlap at ${cut}`);
-    }
-    // The whole session read twice over (a recompute fed the same state) changes nothing.
-    assert.deepEqual(summarizeTranscript(feed(lines, feed(lines)), priceFor), whole, `${id} read twice`);
-    // Subagent files first, main transcript last: results may arrive before their tool_use.
-    const reversed = [...lines].reverse();
-    assert.deepEqual(summarizeTranscript(feed(reversed), priceFor), whole, `${id} lines in reverse`);
-    assertExpected(id, summarizeTranscript(roundTrip(feed(reversed)), priceFor));
-  }
-});
 
 test('the call rows name each API call once, with its subagent', () => {
   const s = summarizeTranscript(feed(sessionLines('a958f22b-7ad7-4624-83b2-f35ca12ad5f6')), priceFor);

@@ -4,13 +4,12 @@
 // files). Every named id is checked before anything is touched: one unknown id changes nothing.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { resolveSpoolDir } from '../shared/config.js';
 import { type DeadLetter, deadIdFromArg, errorFileName, listDeadLetters, readDeadLetter } from '../shared/dead-letters.js';
 import { readRegularFile } from '../shared/regular-file.js';
 import { type SpoolDirs, spoolDirs } from '../shared/spool-layout.js';
 
-import { EXIT_USAGE, UsageError } from './usage.js';
+import { EXIT_USAGE, UsageError, parseOptions } from './usage.js';
 const DEFAULT_SHOW_BYTES = 64 * 1024;
 /** Error files are ours and small; a bound all the same. */
 const ERROR_SHOW_BYTES = 1024 * 1024;
@@ -131,7 +130,7 @@ export async function deadCommand(argv: string[]): Promise<number> {
 }
 
 function parse(argv: string[], positionals: boolean, extra: Record<string, { type: 'string' | 'boolean' }> = {}) {
-  const { values, positionals: args } = parseArgs({
+  const { values, positionals: args } = parseOptions({
     args: argv,
     strict: true,
     allowPositionals: positionals,

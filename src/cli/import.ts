@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spoolDirs } from '../shared/spool-layout.js';
 import { syncIncoming, writePayload } from '../shared/spool-write.js';
 import { IMPORT_EVENT } from '../worker/apply.js';
 
@@ -57,9 +58,9 @@ export interface ImportProgress {
   (done: number, total: number): void;
 }
 
-/** Spools one Import payload per session; returns how many were written. */
-export function spoolImports(spoolRoot: string, sessions: FoundSession[], progress?: ImportProgress): number {
-  let written = 0;
+/** Spools one Import payload per session; returns the ids written. */
+export function spoolImports(spoolRoot: string, sessions: FoundSession[], progress?: ImportProgress): string[] {
+  const ids: string[] = [];
   for (const s of sessions) {
     const payload = {
       session_id: s.sessionId,
@@ -68,10 +69,46 @@ export function spoolImports(spoolRoot: string, sessions: FoundSession[], progre
       hook_event_name: IMPORT_EVENT,
       source: 'claude-metrics import',
     };
-    writePayload(spoolRoot, JSON.stringify(payload), { syncDir: false });
-    written++;
-    progress?.(written, sessions.length);
+    ids.push(writePayload(spoolRoot, JSON.stringify(payload), { syncDir: false }));
+    progress?.(ids.length, sessions.length);
   }
-  if (written > 0) syncIncoming(spoolRoot); // one folder fsync for the lot
-  return written;
+  if (ids.length > 0) syncIncoming(spoolRoot); // one folder fsync for the lot
+  return ids;
+}
+
+export interface WaitOutcome {
+  /** Ids no longer waiting in incoming/ or processing/ and not in dead/: applied. */
+  applied: number;
+  deadLettered: number;
+  /** Still in incoming/ or processing/ when the wait ended. */
+  waiting: number;
+}
+
+/** Where each id is now: waiting (incoming/, processing/), dead, or gone (applied and deleted). */
+export function spoolOutcome(spoolRoot: string, ids: string[]): WaitOutcome {
+  const dirs = spoolDirs(spoolRoot);
+  const names = (dir: string): Set<string> => new Set(fs.existsSync(dir) ? fs.readdirSync(dir) : []);
+  const waitingNames = new Set([...names(dirs.incoming), ...names(dirs.processing)]);
+  const deadNames = names(dirs.dead);
+  const outcome: WaitOutcome = { applied: 0, deadLettered: 0, waiting: 0 };
+  for (const id of ids) {
+    if (waitingNames.has(`${id}.json`)) outcome.waiting++;
+    else if (deadNames.has(`${id}.json`)) outcome.deadLettered++;
+    else outcome.applied++;
+  }
+  return outcome;
+}
+
+/**
+ * Waits until a watching worker has taken every id (polling the spool folders), at most
+ * `timeoutMs`; `progress` sees each poll's outcome.
+ */
+export async function waitForWorker(spoolRoot: string, ids: string[], timeoutMs: number, progress?: (o: WaitOutcome) => void): Promise<WaitOutcome> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const outcome = spoolOutcome(spoolRoot, ids);
+    progress?.(outcome);
+    if (outcome.waiting === 0 || Date.now() >= deadline) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

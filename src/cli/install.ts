@@ -4,10 +4,9 @@
 // settings-hooks.ts; the service files are service.ts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js';
 import { defaultClaudeDir } from './import.js';
-import { UsageError } from './usage.js';
+import { UsageError, parseOptions } from './usage.js';
 import {
   disableSystemdUnit,
   enableSystemdUnit,
@@ -109,7 +108,7 @@ function describe(change: HookChange): string {
 }
 
 export async function installCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     strict: true,
     options: {
@@ -237,7 +236,7 @@ function installService(plan: ServicePlan, worker: WorkerCommand, dryRun: boolea
 }
 
 export async function uninstallCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     strict: true,
     options: {

@@ -2,14 +2,14 @@
 // Exit codes: 0 success, 1 a fatal error while running, 2 a usage error.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { packageRoot, resolveDbPath, resolvePricesFile, resolveSpoolDir } from '../shared/config.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel, type Logger, createLogger } from '../shared/log.js';
 import { Worker, WorkerAlreadyRunningError, type WorkerOptions } from '../worker/worker.js';
 import { deadCommand } from './dead.js';
-import { defaultClaudeDir, findSessions, spoolImports } from './import.js';
+import { defaultClaudeDir, findSessions, spoolImports, waitForWorker } from './import.js';
+import { probeWorkerLock } from '../shared/worker-lock.js';
 import { installCommand, uninstallCommand } from './install.js';
-import { EXIT_USAGE, UsageError } from './usage.js';
+import { EXIT_USAGE, UsageError, closest, parseOptions } from './usage.js';
 import { statusCommand } from './status.js';
 import { reportCommand } from './report.js';
 import { statuslineCommand } from '../statusline/command.js';
@@ -40,14 +40,16 @@ Options:
 Run 'claude-metrics <command> --help' for a command's options.
 `;
 
-const IMPORT_HELP = `Usage: claude-metrics import [--claude-dir DIR] [--drain] [--spool DIR] [--db FILE]
+const IMPORT_HELP = `Usage: claude-metrics import [--claude-dir DIR] [--drain] [--spool DIR] [--db FILE] [--json]
 
 Finds every session transcript under DIR/projects and spools one payload per session; the
 worker then reads each transcript (and its subagents') and records the session's figures,
 as for any hook event. Safe to run again: figures are recomputed, never added twice.
 
   --claude-dir DIR       Claude Code's folder (default: $CLAUDE_CONFIG_DIR, else ~/.claude)
-  --drain                apply the spool right away (as 'claude-metrics worker --drain')
+  --drain                apply the spool right away (as 'claude-metrics worker --drain'); when a
+                         watching worker holds the spool, wait for it to apply them instead
+  --wait-seconds N       with --drain beside a watching worker: wait at most N seconds (default 600)
   --spool DIR            spool directory (default: $CLAUDE_METRICS_SPOOL, else <package>/spool)
   --db FILE              database, with --drain (default: $CLAUDE_METRICS_DB, else ~/.claude/claude_metrics.db)
   --json                 print the summary as JSON
@@ -55,7 +57,8 @@ as for any hook event. Safe to run again: figures are recomputed, never added tw
 
 Progress is shown on a terminal (stderr) and not when piped.
 Exit codes: 0 done (also when the default folder has no projects yet), 1 the folder named by
---claude-dir has no projects/ or the drain failed, 2 usage error.
+--claude-dir has no projects/, the drain failed, or (beside a watching worker) some payloads were
+dead-lettered or still wait after --wait-seconds, 2 usage error.
 `;
 
 const WORKER_HELP = `Usage: claude-metrics worker [--drain] [--spool DIR] [--db FILE] [options]
@@ -99,7 +102,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 }
 
 async function workerCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     strict: true,
     options: {
@@ -184,7 +187,7 @@ async function runWorker(options: WorkerOptions, logger: Logger, progress = fals
 }
 
 async function importCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     strict: true,
     options: {
@@ -193,6 +196,7 @@ async function importCommand(argv: string[]): Promise<number> {
       spool: { type: 'string' },
       db: { type: 'string' },
       json: { type: 'boolean' },
+      'wait-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -216,17 +220,41 @@ async function importCommand(argv: string[]): Promise<number> {
   }
   const tty = process.stderr.isTTY === true;
   const started = performance.now();
-  const spooled = spoolImports(spoolDir, sessions, (done, total) => {
+  const ids = spoolImports(spoolDir, sessions, (done, total) => {
     if (tty && (done === total || done % 50 === 0)) process.stderr.write(`\rspooling sessions: ${done}/${total}`);
   });
-  if (tty && spooled > 0) process.stderr.write('\n');
-  const summary = { claude_dir: claudeDir, spool: spoolDir, sessions_found: sessions.length, spooled, seconds: (performance.now() - started) / 1000 };
-  if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else {
-    process.stdout.write(`import: spooled ${spooled} sessions from ${path.join(claudeDir, 'projects')}\n`);
-    if (!values.drain) process.stdout.write("the running worker applies them (or run 'claude-metrics worker --drain')\n");
+  if (tty && ids.length > 0) process.stderr.write('\n');
+  const summary: Record<string, unknown> = { claude_dir: claudeDir, spool: spoolDir, sessions_found: sessions.length, spooled: ids.length };
+  const found = `import: ${sessions.length} sessions found in ${path.join(claudeDir, 'projects')}, ${ids.length} spooled`;
+  if (!values.drain) {
+    summary.seconds = (performance.now() - started) / 1000;
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else process.stdout.write(`${found}\nthe running worker applies them (or run 'claude-metrics worker --drain')\n`);
+    return 0;
   }
-  if (!values.drain) return 0;
+  // A watching worker takes the files as they land, so a drain beside it would find none: say
+  // what happened instead, once the watcher has applied them.
+  const watcher = probeWorkerLock(spoolDir);
+  if (watcher.running) {
+    const timeoutMs = (positiveInt(values['wait-seconds'], '--wait-seconds') ?? 600) * 1000;
+    if (!values.json) process.stdout.write(`${found}; the watching worker (pid ${watcher.pid ?? '?'}) applies them\n`);
+    const outcome = await waitForWorker(spoolDir, ids, timeoutMs, (o) => {
+      if (tty) process.stderr.write(`\rwaiting for the worker: ${o.applied + o.deadLettered}/${ids.length}   `);
+    });
+    if (tty) process.stderr.write('\n');
+    const seconds = (performance.now() - started) / 1000;
+    Object.assign(summary, { applied_by: 'watching worker', worker_pid: watcher.pid, applied: outcome.applied, dead_lettered: outcome.deadLettered, waiting: outcome.waiting, seconds });
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else if (outcome.waiting === 0) {
+      process.stdout.write(`imported: the watching worker applied ${outcome.applied}, dead-lettered ${outcome.deadLettered} (${seconds.toFixed(2)}s)\n`);
+    } else {
+      process.stdout.write(`import: ${outcome.waiting} still waiting after ${Math.round(timeoutMs / 1000)}s; the watching worker goes on ('claude-metrics status' shows the spool)\n`);
+    }
+    return outcome.waiting === 0 && outcome.deadLettered === 0 ? 0 : 1;
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else process.stdout.write(`${found}\n`);
   const logger = createLogger('warn', 'text');
   return runWorker({ spoolDir, dbPath: resolveDbPath(values.db), drain: true, logger, pricesFile: resolvePricesFile(undefined) }, logger, tty);
 }
@@ -269,8 +297,10 @@ export async function main(argv: string[]): Promise<number> {
       case '-h':
         process.stdout.write(MAIN_HELP);
         return command === undefined ? EXIT_USAGE : 0;
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+      default: {
+        const suggestion = closest(command, [...COMMANDS]);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`);
+      }
     }
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

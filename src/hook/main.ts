@@ -5,9 +5,8 @@
 // about as fast as `node -e 0` (see bench/).
 import fs from 'node:fs';
 import path from 'node:path';
-import tty from 'node:tty';
 import { packageRoot, SPOOL_ENV } from '../shared/config.js';
-import { readBoundedStdin } from '../shared/bounded-stdin.js';
+import { isTerminal, readBoundedStdin } from '../shared/bounded-stdin.js';
 import { writePayload } from '../shared/spool-write.js';
 
 /** The worker dead-letters anything over 8 MiB; one byte more is enough to show that. */
@@ -51,7 +50,7 @@ function spoolRootFromArgs(argv: string[]): string {
 
 function main(): void {
   const root = spoolRootFromArgs(process.argv.slice(2));
-  if (tty.isatty(0)) fail('no payload: stdin is a terminal (Claude Code pipes the event on stdin)');
+  if (isTerminal(0)) fail('no payload: stdin is a terminal (Claude Code pipes the event on stdin)');
   readBoundedStdin({ capBytes: STDIN_CAP_BYTES, timeoutMs: STDIN_TIMEOUT_MS }, (bytes, timedOut) => {
     if (bytes.length === 0) {
       fail(timedOut ? `stdin stayed open and empty for ${STDIN_TIMEOUT_MS} ms (payload not spooled)` : 'empty stdin (payload not spooled)');

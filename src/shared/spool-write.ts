@@ -1,7 +1,6 @@
 // Spool writing: how a payload enters the spool (used by the hook and by `import`). The bytes go
 // to incoming/<id>.json through write-file-atomic (temp file, fsync, rename), then the folder is
 // fsynced so the rename itself survives a crash. Kept small: the hook bundles it.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -10,7 +9,7 @@ import { type PayloadKind, formatPayloadId, spoolDirs } from './spool-layout.js'
 /** Writes one payload; creates missing spool folders (0700). Returns its id. */
 export function writePayload(root: string, bytes: Buffer | string, options: { syncDir?: boolean; kind?: PayloadKind } = {}): string {
   const dirs = spoolDirs(root);
-  const id = formatPayloadId(Date.now(), process.pid, crypto.randomBytes(6).toString('hex'), options.kind);
+  const id = formatPayloadId(Date.now(), process.pid, randomHex(), options.kind);
   const file = path.join(dirs.incoming, `${id}.json`);
   try {
     writeFileFully(file, bytes);
@@ -22,6 +21,16 @@ export function writePayload(root: string, bytes: Buffer | string, options: { sy
   }
   if (options.syncDir !== false) syncIncoming(root);
   return id;
+}
+
+/**
+ * 48 random bits as 12 hex digits: with the time and the pid they make an id unique (import writes
+ * many per millisecond). Math.random, not node:crypto: the hook must not pay for loading OpenSSL,
+ * and an id needs uniqueness, not secrecy.
+ */
+function randomHex(): string {
+  const part = () => Math.floor(Math.random() * 0x1000000).toString(16).padStart(6, '0');
+  return part() + part();
 }
 
 /**

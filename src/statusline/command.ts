@@ -4,8 +4,7 @@
 // with exit code 0 whatever happened; what went wrong goes to stderr only with --debug (or
 // $CLAUDE_METRICS_STATUSLINE_DEBUG). Shared by the lean bundle dist/statusline.cjs and dist/cli.js.
 import fs from 'node:fs';
-import tty from 'node:tty';
-import { readBoundedStdin } from '../shared/bounded-stdin.js';
+import { isTerminal, readBoundedStdin } from '../shared/bounded-stdin.js';
 import { resolveDbPath, resolveSpoolDir } from '../shared/config.js';
 import { writePayload } from '../shared/spool-write.js';
 import { InvalidConfigError, type UserConfig, emptyConfig, loadUserConfig, resolveConfigFile } from '../shared/user-config.js';
@@ -76,13 +75,13 @@ export function useColor(mode: ColorMode, env: NodeJS.ProcessEnv, stdoutIsTty: b
 }
 
 /**
- * COLUMNS when it is a positive number, else a terminal's width, else no limit. (tty.isatty, not
+ * COLUMNS when it is a positive number, else a terminal's width, else no limit. (isTerminal, not
  * process.stdout.isTTY: building process.stdout on a pipe loads the net module.)
  */
 export function lineWidth(env: NodeJS.ProcessEnv): number | undefined {
   const columns = Number(env.COLUMNS);
   if (Number.isInteger(columns) && columns > 0) return columns;
-  return tty.isatty(1) ? process.stdout.columns : undefined;
+  return isTerminal(1) ? process.stdout.columns : undefined;
 }
 
 function writeOut(fd: number, text: string): void {
@@ -96,7 +95,7 @@ function writeOut(fd: number, text: string): void {
 
 /** Reads stdin unless it is a terminal (someone trying the command by hand). */
 function readInput(timeoutMs: number, note: (m: string) => void, done: (bytes: Buffer | null) => void): void {
-  if (tty.isatty(0)) {
+  if (isTerminal(0)) {
     note('stdin is a terminal: no payload');
     return done(null);
   }
@@ -162,7 +161,7 @@ function buildLine(args: StatuslineArgs, bytes: Buffer | null, selfFile: string 
   note(`database read in ${(msNow() - dbStarted).toFixed(1)} ms`);
   const figures = lineFigures(payload, db, config.budgets, problems, now);
   const width = lineWidth(env);
-  const line = composeLine(template, shown, figures, { width, color: useColor(args.color, env, tty.isatty(1)) });
+  const line = composeLine(template, shown, figures, { width, color: useColor(args.color, env, isTerminal(1)) });
   // Nothing known at all (no payload, no database): still a line, never an empty one.
   return line !== '' ? line : NO_FIGURES.slice(0, width);
 }

@@ -23,7 +23,13 @@ export interface ExpectedSession {
   tool_calls: number;
 }
 
-export const EXPECTED = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, ExpectedSession>;
+/** A fixture set's expected.json: session id → figures. */
+export function expectedOf(dir: string): Record<string, ExpectedSession> {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Record<string, ExpectedSession>;
+}
+
+/** The shared 2.1.197 set's, which the report, Grafana and single-session tests use. */
+export const EXPECTED = expectedOf(FIXTURES);
 
 const RFC3339 = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g;
 

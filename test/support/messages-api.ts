@@ -5,9 +5,13 @@
 // streamed as the real API streams it, with token usage chosen here and different for every
 // response, so that the totals a transcript gives can be checked against what was handed out.
 //
-// Turn selection: the tool_use ids this server hands out are remembered; the turn to play is one
-// past the latest turn whose tool_use ids come back as tool_result blocks after the prompt
-// (0 when none has), so a retried request replays the same turn instead of skipping ahead.
+// Turn selection: the turn to play is the number of answers (assistant messages) the conversation
+// already holds after the marked prompt, so a retried request replays the same turn instead of
+// skipping ahead. (Until Claude Code 2.1.197 every turn but the last ended in tool calls, and
+// counting the turns whose tool results came back was enough; 2.1.332 runs an Agent in the
+// background and, when the agent ends, sends the conversation again with a task notification
+// after a text-only answer, which must get the next turn.) A turn may be held until a condition
+// the test chooses holds (`hold`), to pin the order of two conversations the client runs at once.
 // Requests without tools (titles, summaries, the client's own side calls) or without a known
 // marker get a short text answer and small usage, and are recorded as `aux`.
 import http from 'node:http';
@@ -31,6 +35,11 @@ export interface ScriptTurn {
   cache1hShare?: number;
   /** Exact usage for this response instead of the generated one. */
   usage?: Omit<ServedUsage, 'cache_creation'> & { cache_creation?: ServedUsage['cache_creation'] };
+  /**
+   * Hold this response until `ready()` returns true (polled, at most HOLD_LIMIT_MS; past it the
+   * response goes out anyway, marked `hold_timed_out`). `until` says what it waits for, in the log.
+   */
+  hold?: { until: string; ready: () => boolean };
 }
 
 export interface Script {
@@ -68,6 +77,8 @@ export interface ServedResponse {
   /** First characters of the system prompt, to tell requests apart when reading a log. */
   system_head: string;
   request_index: number;
+  /** The turn's `hold` was not ready within HOLD_LIMIT_MS. */
+  hold_timed_out: boolean;
 }
 
 export interface MessagesApiOptions {
@@ -89,6 +100,8 @@ export interface MessagesApi {
 
 export const MARKER = /\[e2e:([a-z0-9-]+)\]/g;
 
+const HOLD_LIMIT_MS = 20_000;
+
 interface ApiMessage {
   role?: string;
   content?: unknown;
@@ -103,13 +116,6 @@ function textOf(content: unknown): string {
     .join('\n');
 }
 
-function toolResultIds(content: unknown): string[] {
-  if (!Array.isArray(content)) return [];
-  return content
-    .filter((b: { type?: string; tool_use_id?: unknown }) => b && b.type === 'tool_result' && typeof b.tool_use_id === 'string')
-    .map((b: { tool_use_id: string }) => b.tool_use_id);
-}
-
 function systemText(system: unknown): string {
   if (typeof system === 'string') return system;
   if (Array.isArray(system)) return system.map((b: { text?: unknown }) => (typeof b?.text === 'string' ? b.text : '')).join('\n');
@@ -121,9 +127,17 @@ export async function startMessagesApi(options: MessagesApiOptions): Promise<Mes
   const requests: RecordedRequest[] = [];
   const responses: ServedResponse[] = [];
   const unknown: RecordedRequest[] = [];
-  /** tool_use id → [marker, turn] of the response that handed it out. */
-  const issued = new Map<string, [string, number]>();
   let seq = 0;
+
+  /** Resolves true once `ready()` holds, false after HOLD_LIMIT_MS. */
+  async function held(ready: () => boolean): Promise<boolean> {
+    const deadline = Date.now() + HOLD_LIMIT_MS;
+    while (!ready()) {
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
+  }
 
   function nextIds(): { message_id: string; request_id: string } {
     seq++;
@@ -168,14 +182,7 @@ export async function startMessagesApi(options: MessagesApiOptions): Promise<Mes
       const found = [...textOf(m.content).matchAll(MARKER)].map((x) => x[1]!).filter((name) => name in options.scripts);
       if (found.length === 0) continue;
       const marker = found[found.length - 1]!;
-      let turn = 0;
-      for (const later of messages.slice(i + 1)) {
-        for (const id of toolResultIds(later.content)) {
-          const at = issued.get(id);
-          if (at && at[0] === marker) turn = Math.max(turn, at[1] + 1);
-        }
-      }
-      return { marker, turn };
+      return { marker, turn: messages.slice(i + 1).filter((m) => m.role === 'assistant').length };
     }
     return null;
   }
@@ -184,11 +191,16 @@ export async function startMessagesApi(options: MessagesApiOptions): Promise<Mes
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
-  function answerMessages(req: http.IncomingMessage, res: http.ServerResponse, body: Record<string, unknown>, requestIndex: number): void {
+  async function answerMessages(req: http.IncomingMessage, res: http.ServerResponse, body: Record<string, unknown>, requestIndex: number): Promise<void> {
     const picked = pick(body as { messages?: ApiMessage[]; tools?: unknown[] });
     const script = picked ? options.scripts[picked.marker]! : null;
     const turn = picked && script ? (script.turns[picked.turn] ?? null) : null;
     const kind: ServedResponse['kind'] = !picked ? 'aux' : turn ? 'script' : 'overflow';
+    let holdTimedOut = false;
+    if (turn?.hold) {
+      log(`  .. ${picked!.marker}#${picked!.turn} held until ${turn.hold.until}`);
+      holdTimedOut = !(await held(turn.hold.ready));
+    }
     const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-5';
     const stream = body.stream === true;
     const { message_id, request_id } = nextIds();
@@ -198,7 +210,6 @@ export async function startMessagesApi(options: MessagesApiOptions): Promise<Mes
       if (b.type === 'text') blocks.push(b);
       else {
         const id = `toolu_e2e${Date.now().toString(36)}${String(seq).padStart(4, '0')}${blocks.length}`;
-        issued.set(id, [picked!.marker, picked!.turn]);
         blocks.push({ type: 'tool_use', id, name: b.name, input: b.input });
       }
     }
@@ -223,8 +234,11 @@ export async function startMessagesApi(options: MessagesApiOptions): Promise<Mes
       agent_header: header('x-claude-code-agent-id'),
       system_head: systemText(body.system).slice(0, 120),
       request_index: requestIndex,
+      hold_timed_out: holdTimedOut,
     });
-    log(`  -> ${kind} ${picked ? `${picked.marker}#${picked.turn}` : ''} ${model} stream=${stream} ${message_id} tools=[${blocks.map((b) => (b.type === 'tool_use' ? b.name : 'text')).join(',')}]`);
+    log(
+      `  -> ${kind} ${picked ? `${picked.marker}#${picked.turn}` : ''} ${model} stream=${stream} ${message_id} tools=[${blocks.map((b) => (b.type === 'tool_use' ? b.name : 'text')).join(',')}]${holdTimedOut ? ` (not ${turn!.hold!.until} within ${HOLD_LIMIT_MS} ms)` : ''}`,
+    );
 
     const fullUsage = { ...usage, server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 }, service_tier: 'standard' };
     if (!stream) {
@@ -290,7 +304,11 @@ export async function startMessagesApi(options: MessagesApiOptions): Promise<Mes
       log(`${req.method} ${req.url}`);
       try {
         if (req.method === 'POST' && path === '/v1/messages' && body && typeof body === 'object') {
-          answerMessages(req, res, body as Record<string, unknown>, requestIndex);
+          answerMessages(req, res, body as Record<string, unknown>, requestIndex).catch((err: Error) => {
+            log(`  -> 500 ${err.stack}`);
+            if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: String(err) } }));
+          });
         } else if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
           const size = raw.length;
           res.writeHead(200, { 'content-type': 'application/json' });
