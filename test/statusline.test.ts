@@ -198,3 +198,12 @@ test('claude-metrics statusline is the same command; without --spool or $CLAUDE_
   const help = await runProcess(process.execPath, [CLI, 'help', 'statusline'], null);
   assert.match(help.stdout, /^Usage: claude-metrics statusline /);
 });
+
+test('the bundle stays lean: better-sqlite3 external, no Intl formatter, no node:crypto or worker_threads at load', () => {
+  const bundle = fs.readFileSync(path.join(ROOT, 'dist', 'statusline.cjs'), 'utf8');
+  assert.match(bundle, /require\("better-sqlite3"\)/, 'the native module stays outside, required when there is a database');
+  // Each costs milliseconds on every run: an Intl formatter ~5-12 ms, OpenSSL ~4 ms, worker_threads ~1.5 ms.
+  assert.doesNotMatch(bundle, /\bIntl\./);
+  assert.doesNotMatch(bundle, /require\("(node:)?(crypto|worker_threads)"\)/);
+  assert.ok(bundle.length < 64 * 1024, `${bundle.length} bytes`);
+});

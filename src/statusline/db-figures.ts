@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type ActiveBlock, activeBlock } from '../report/blocks.js';
-import { MIN_SCHEMA_VERSION } from '../report/queries.js';
+import { MIN_SCHEMA_VERSION } from '../report/schema.js';
 import { periodBounds } from '../report/budgets.js';
 import { spentBetween } from '../report/spend.js';
 import type { DbNeed } from './fields.js';
