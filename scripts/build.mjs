@@ -1,17 +1,20 @@
 // Build: bundles the hook (dist/hook.cjs: CommonJS, everything inlined, so Node loads one small
-// file) and the CLI (dist/cli.js, a version check, then dist/main.js: ESM; better-sqlite3 stays
-// external because it is native), the dashboard's server (dist/dashboard-server.js, loaded by
-// `claude-metrics dashboard` only) and its web app (dist/dashboard/: index.html, app.js,
-// app.css; Preact and uPlot bundled in, nothing fetched from a CDN).
+// file), the status line (dist/statusline.cjs: the same, with better-sqlite3 external and loaded
+// only when a database exists), the CLI (dist/cli.js, a version check, then dist/main.js: ESM;
+// better-sqlite3 stays external because it is native), the dashboard's server
+// (dist/dashboard-server.js, loaded by `claude-metrics dashboard` only) and its web app
+// (dist/dashboard/: index.html, app.js, app.css; Preact and uPlot bundled in, nothing fetched
+// from a CDN).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 
 fs.rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node22', legalComments: 'none', logLevel: 'warning' };
-// The hook starts on every Claude Code event: node:crypto and worker_threads, which
-// write-file-atomic loads only to name its temp file, are replaced by small stand-ins (see
-// src/hook/shims/): together they cost ~5 ms of a ~25 ms Node start.
+// The hook starts on every Claude Code event, the status line after every assistant message:
+// node:crypto and worker_threads, which write-file-atomic loads only to name its temp file, are
+// replaced in both by small stand-ins (see src/hook/shims/): together they cost ~5 ms of a ~25 ms
+// Node start.
 const hookShims = {
   name: 'hook-shims',
   setup(b) {
@@ -28,6 +31,18 @@ await build({
   minify: true,
   banner: { js: '#!/usr/bin/env node' },
   // config.ts's packageRoot() default uses import.meta.url; the hook always passes its own file.
+  define: { 'import.meta.url': 'undefined' },
+});
+await build({
+  ...common,
+  plugins: [hookShims],
+  entryPoints: ['src/statusline/main.ts'],
+  outfile: 'dist/statusline.cjs',
+  format: 'cjs',
+  minify: true,
+  external: ['better-sqlite3'],
+  banner: { js: '#!/usr/bin/env node' },
+  // The status line always passes its own file (__filename) where import.meta.url would be used.
   define: { 'import.meta.url': 'undefined' },
 });
 // The CLI: dist/cli.js is a tiny entry that checks the Node version before dist/main.js (the
@@ -100,4 +115,5 @@ await build({
   banner: esmBanner,
 });
 fs.chmodSync('dist/hook.cjs', 0o755);
+fs.chmodSync('dist/statusline.cjs', 0o755);
 fs.chmodSync('dist/cli.js', 0o755);

@@ -3,14 +3,16 @@
 // official five-hour and 7-day used % when the status line saw them), a totals row, footnotes.
 // Pure: the report's JSON in, text out (table.ts draws and fits it).
 import type { BlockRow } from './blocks-report.js';
+import { type ReportBudget, budgetCell } from './budgets.js';
 import type { Report } from './queries.js';
 import { type Column, fmtCost, fmtDuration, fmtInt, renderTable } from './table.js';
 
 const pct = (n: number | null): string => (n === null ? '' : `${Number.isInteger(n) ? n : n.toFixed(1)}%`);
 
-export function formatBlocks(report: Report, width: number | undefined): string {
+export function formatBlocks(report: Report & { budget?: ReportBudget }, width: number | undefined): string {
   const range = `${report.since ?? 'first'} … ${report.until ?? 'last'}`;
-  const title = `claude-metrics blocks report (5-hour windows), ${range} (${report.timezone})\n\n`;
+  const budget = report.budget ? `; budget ${fmtCost(report.budget.usd)} per block` : '';
+  const title = `claude-metrics blocks report (5-hour windows), ${range} (${report.timezone})${budget}\n\n`;
   const rows = report.rows as unknown as BlockRow[];
   if (rows.length === 0) return `${title}No data in this range.\n`;
   const limits = rows.some((r) => r.five_hour_used_pct !== null || r.seven_day_used_pct !== null);
@@ -44,6 +46,12 @@ export function formatBlocks(report: Report, width: number | undefined): string 
     ...(active ? ['', ''] : []),
     ...(limits ? ['', ''] : []),
   ];
+  if (report.budget) {
+    // The share of the block budget each block spent, past it marked '!'.
+    columns.push({ header: 'Budget', align: 'right' });
+    cells.forEach((row, i) => row.push(budgetCell(report.rows[i]!)));
+    totals.push('');
+  }
   const notes: string[] = [];
   if (rows.some((r) => r.unpriced_calls > 0)) notes.push('* some calls are of a model without a known price: their cost is not included');
   if (active) notes.push('Projected: the active block\'s cost at its end if spending goes on at its burn rate (cost per hour since the block started)');

@@ -14,7 +14,7 @@ export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'model', '
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 /** The oldest schema the report can read (sessions.cwd, token_usage.cost_usd, session_models). */
-export const MIN_SCHEMA_VERSION = 3;
+export { MIN_SCHEMA_VERSION } from './schema.js';
 
 export interface ReportOptions {
   kind: ReportKind;
