@@ -80,7 +80,9 @@ test('the dashboard in Chromium on the fixtures database', async (t) => {
   const sb = sandbox(t);
   buildFixtureDb(sb);
   addStatusLine(sb);
-  const d = await startDashboard(t, sb.db, ['--now', NOW]);
+  const config = path.join(sb.dir, 'config.json');
+  fs.writeFileSync(config, JSON.stringify({ budgets: { day: 0.2, week: 1, month: 0.25, block: 2 } }));
+  const d = await startDashboard(t, sb.db, ['--now', NOW], { CLAUDE_METRICS_CONFIG: config });
   const browser = await launch();
   t.after(() => browser.close());
   const problems: string[] = [];
@@ -97,6 +99,10 @@ test('the dashboard in Chromium on the fixtures database', async (t) => {
     assert.equal(await page.locator('.chart[data-drawn="true"] canvas').count(), 3, 'cost, tokens and the official limits are drawn');
     assert.equal(await page.textContent('[data-kpi="spent-day"]'), `$${sum((s) => s.cost_usd).toFixed(4)}`, 'today (--now is that evening)');
     assert.match(await page.textContent('[data-kpi="block"]') ?? '', /^\$/, 'the 5-hour block is active');
+    // Budgets from the config file: today is past its $0.20, the month at 92 % of its $0.25.
+    assert.equal(await page.locator('.kpi.period.over [data-kpi="spent-day"]').count(), 1);
+    assert.equal(await page.locator('.kpi.period.warn [data-kpi="spent-month"]').count(), 1);
+    assert.equal(await page.locator('.kpi.period.over .budget.over').count(), 1, 'the bar says so too');
     assert.equal(await page.locator('[data-testid="top-sessions"] tbody tr').count(), Object.keys(EXPECTED).length);
   });
 

@@ -26,7 +26,10 @@ const TOKEN = 'correct-horse-battery-staple-42';
 test('dashboard API on the fixtures database', async (t) => {
   const sb = sandbox(t);
   buildFixtureDb(sb);
-  const d = await startDashboard(t, sb.db);
+  const config = path.join(sb.dir, 'config.json');
+  fs.writeFileSync(config, JSON.stringify({ budgets: { day: 0.2, week: 1, month: 0.25, block: 2 } }));
+  // Now: the evening of the fixtures' day, in their 5-hour block.
+  const d = await startDashboard(t, sb.db, ['--now', `${DAY}T21:30:00.000Z`], { CLAUDE_METRICS_CONFIG: config });
   assert.match(d.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
 
   await t.test('overview: the range totals and per-model costs are expected.json\'s', async () => {
@@ -46,6 +49,33 @@ test('dashboard API on the fixtures database', async (t) => {
     const empty = await getJson(d.port, '/api/overview?tz=UTC&from=2020-01-01&to=2020-01-31');
     assert.equal(empty.totals.api_calls, 0);
     assert.equal(empty.days.length, 31);
+  });
+
+  await t.test("now: today, this week and this month against the config file's budgets; the active block", async () => {
+    const total = sum((s) => s.cost_usd);
+    const n = await getJson(d.port, `/api/now?${RANGE}`);
+    assert.equal(n.now, `${DAY}T21:30:00.000Z`);
+    const by = Object.fromEntries(n.periods.map((p: Json) => [p.period, p]));
+    for (const [period, budget, level] of [['day', 0.2, 'over'], ['week', 1, 'ok'], ['month', 0.25, 'warn']] as const) {
+      close(by[period].cost_usd, total, `${period} cost`);
+      assert.equal(by[period].api_calls, sum((s) => s.api_calls), period);
+      assert.equal(by[period].budget_usd, budget, period);
+      assert.equal(by[period].level, level, period);
+      close(by[period].used_pct, Math.round((total / budget) * 1000) / 10, `${period} %`, 1e-9);
+    }
+    assert.equal(by.day.date, DAY);
+    assert.equal(n.block.start, `${DAY}T19:00:00.000Z`);
+    close(n.block.cost_usd, total, 'block cost');
+    assert.equal(n.block.level, 'ok');
+    assert.equal(n.block.ms_left, 2.5 * 3_600_000);
+    // Another zone moves the day: in Tokyo the fixtures' evening is the next morning.
+    const tokyo = await getJson(d.port, '/api/now?tz=Asia%2FTokyo');
+    assert.equal(tokyo.periods[0].date, new Date(Date.parse(DAY) + 86_400_000).toISOString().slice(0, 10));
+    // An invalid config file: no budgets, and why.
+    fs.writeFileSync(config, JSON.stringify({ budgets: { dya: 3 } }));
+    const bad = await getJson(d.port, `/api/now?${RANGE}`);
+    assert.match(bad.config.error, /budgets\.dya/);
+    assert.equal(bad.periods[0].budget_usd, null);
   });
 
   await t.test('sessions: sorted, filtered and paged by the server', async () => {

@@ -2,13 +2,17 @@
 // blocks.ts activeBlock): the range's figures by day and model, what is being spent now (today,
 // this week, this month, the active 5-hour block, the official limits), the top projects and
 // sessions, and the project and model tables. Three answers for the overview rather than one, so
-// each stays small. Read-only, pure functions of a connection and `now`.
+// each stays small. Spending against the config file's budgets through spend.ts and budgets.ts.
+// Read-only, pure functions of a connection and `now`.
 import type Database from 'better-sqlite3';
+import type { Budgets } from '../shared/user-config.js';
 import { activeBlock } from './blocks.js';
+import { budgetLevel, budgetUsedPct } from './budgets.js';
 import { type DashRange, capabilitiesOf, daysBetween, localDay, rangeInfo } from './dashboard-range.js';
 import { sessionsPage } from './dashboard-sessions.js';
 import type { ActiveBlockInfo, BlocksAnswer, BudgetLevel, GroupsAnswer, LimitsSeries, NowAnswer, OverviewAnswer, PeriodSpend, TopAnswer } from './dashboard-types.js';
 import { type Report, runReport } from './queries.js';
+import { spentBetween } from './spend.js';
 import { localDayStart, nextDay, rfc3339 } from './time.js';
 
 type Db = Database.Database;
@@ -51,19 +55,10 @@ export function overview(db: Db, range: DashRange): OverviewAnswer {
   };
 }
 
-/** USD per period; a period without a budget is absent (the config file's `budgets`). */
-export type DashBudgets = Partial<Record<'day' | 'week' | 'month' | 'block', number>>;
-
-/** ok below 80 %, warn from 80 % up to 100 % included, over past 100 %. */
+/** A figure against its budget (budgets.ts: ok below 80 %, warn up to 100 %, over past it). */
 function level(cost: number, budget: number | undefined): { budget_usd: number | null; used_pct: number | null; level: BudgetLevel | null } {
   if (budget === undefined) return { budget_usd: null, used_pct: null, level: null };
-  const ratio = cost / budget;
-  return { budget_usd: budget, used_pct: Math.round(ratio * 1000) / 10, level: ratio > 1 ? 'over' : ratio >= 0.8 ? 'warn' : 'ok' };
-}
-
-function spent(db: Db, start: string, end: string): { cost_usd: number; api_calls: number } {
-  const r = db.prepare('SELECT count(*) AS calls, total(cost_usd) AS cost FROM token_usage WHERE timestamp >= ? AND timestamp < ?').get(start, end) as { calls: number; cost: number };
-  return { cost_usd: r.cost, api_calls: r.calls };
+  return { budget_usd: budget, used_pct: budgetUsedPct(cost, budget), level: budgetLevel(cost, budget) };
 }
 
 /** The official limits the status line saw in [fromIso, toIso), in time order, at most `max` points. */
@@ -84,8 +79,12 @@ export function limitsSeries(db: Db, fromIso: string, toIso: string, max = 5000)
   return out;
 }
 
-/** Today, this week (Monday first) and this month in the time zone, the active block, the limits in range. */
-export function nowAnswer(db: Db, range: DashRange, now: Date, budgets: DashBudgets, config: NowAnswer['config']): NowAnswer {
+/**
+ * Today, this week (Monday first) and this month in the page's time zone (`status` and the status
+ * line judge budgets in the system's; the same when the page uses it), the active block, and the
+ * official limits over the range.
+ */
+export function nowAnswer(db: Db, range: DashRange, now: Date, budgets: Budgets, config: NowAnswer['config']): NowAnswer {
   const nowMs = now.getTime();
   const today = localDay(range.tz, nowMs);
   const [y, m, d] = today.split('-').map(Number) as [number, number, number];
@@ -103,8 +102,9 @@ export function nowAnswer(db: Db, range: DashRange, now: Date, budgets: DashBudg
   ).map(([period, first, after]) => {
     const start = rfc3339(localDayStart(range.tz, first));
     const end = rfc3339(localDayStart(range.tz, after));
-    const s = spent(db, start, end);
-    return { period, date: first, start, end, ...s, ...level(s.cost_usd, budgets[period]) };
+    const s = spentBetween(db, start, end);
+    const cost = s.cost_usd ?? 0;
+    return { period, date: first, start, end, cost_usd: cost, api_calls: s.api_calls, ...level(cost, budgets[period]) };
   });
   const a = activeBlock(db, now);
   const block: ActiveBlockInfo | null = a === null ? null : { ...a, ...level(a.cost_usd, budgets.block) };

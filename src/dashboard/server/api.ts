@@ -3,19 +3,20 @@
 // which reuse the report's own queries). A bad parameter is a 400 naming it; an unknown route a
 // 404. Nothing here writes: the connection is read-only.
 import type Database from 'better-sqlite3';
-import { type DashBudgets, blocks, groups, nowAnswer, overview, top } from '../../report/dashboard-overview.js';
+import { blocks, groups, nowAnswer, overview, top } from '../../report/dashboard-overview.js';
 import { type DashRange, dashRange } from '../../report/dashboard-range.js';
 import { sessionDetail, sessionsPage } from '../../report/dashboard-sessions.js';
 import { branchesAnswer, toolsAnswer } from '../../report/dashboard-tools.js';
 import { SESSION_SORTS, type SessionSort } from '../../report/dashboard-types.js';
 import { checkTimeZone, parseDay, systemTimeZone } from '../../report/time.js';
+import type { Budgets } from '../../shared/user-config.js';
 
 export interface ApiContext {
   db: Database.Database;
   /** The time taken as now (the clock, or --now in tests). */
   now: () => Date;
   /** The budgets and where they come from, read at each request (the file may change). */
-  budgets: () => { budgets: DashBudgets; file: string | null; error: string | null };
+  budgets: () => { budgets: Budgets; file: string | null; error: string | null };
   /** How many changes the live feed has seen. */
   changes: () => number;
 }

@@ -11,7 +11,7 @@ import { LiveFeed } from './live.js';
 import { allowedHosts } from './hosts.js';
 import { SECURITY_HEADERS, checkHost, checkSameOrigin, hasToken, tokenCookie, tokenMatches } from './security.js';
 import { type StaticFile, loadStaticFiles, lookupStatic } from './static.js';
-import type { DashBudgets } from '../../report/dashboard-overview.js';
+import { InvalidConfigError, loadUserConfig, resolveConfigFile } from '../../shared/user-config.js';
 import { MIN_SCHEMA_VERSION, schemaVersion } from '../../report/queries.js';
 
 export interface DashboardOptions {
@@ -25,7 +25,8 @@ export interface DashboardOptions {
   token: string | null;
   /** A fixed time taken as now (tests); default the clock. */
   now?: Date;
-  budgets?: ApiContext['budgets'];
+  /** The config file with the budgets (default: $CLAUDE_METRICS_CONFIG, else ~/.config/claude-metrics/config.json). */
+  configFile?: string;
   /** Where unexpected errors are reported (never with the token). */
   logError: (message: string) => void;
 }
@@ -63,8 +64,17 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
     throw new Error(`${o.dbPath} has schema version ${version}; run 'claude-metrics worker --drain' once to upgrade it (the dashboard opens it read-only)`);
   }
   const live = new LiveFeed(db, (err) => o.logError(`live feed: ${err.message}`));
-  const noBudgets = (): ReturnType<ApiContext['budgets']> => ({ budgets: {} as DashBudgets, file: null, error: null });
-  const ctx: ApiContext = { db, now: () => o.now ?? new Date(), budgets: o.budgets ?? noBudgets, changes: () => live.current() };
+  const configFile = o.configFile ?? resolveConfigFile();
+  // Read at each request: budgets edited while the dashboard runs show at the next refresh.
+  const budgets = (): ReturnType<ApiContext['budgets']> => {
+    try {
+      return { budgets: loadUserConfig(configFile).budgets, file: configFile, error: null };
+    } catch (err) {
+      if (!(err instanceof InvalidConfigError)) throw err;
+      return { budgets: {}, file: configFile, error: err.message };
+    }
+  };
+  const ctx: ApiContext = { db, now: () => o.now ?? new Date(), budgets, changes: () => live.current() };
   let allowed = new Set<string>();
   let port = o.port;
 
