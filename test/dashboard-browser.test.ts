@@ -11,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { ROOT, type Sandbox, drain, runHook, sandbox, spoolPayload, startWorker } from './helpers.ts';
+import { ROOT, type Sandbox, drain, payloadId, runHook, sandbox, spoolPayload, startWorker } from './helpers.ts';
 import { EXPECTED, buildFixtureDb } from './support/fixture-db.ts';
 import { startDashboard } from './support/dashboard.ts';
 import { snapshot, statuslineId } from './support/statusline.ts';
@@ -82,7 +82,10 @@ test('the dashboard in Chromium on the fixtures database', async (t) => {
   addStatusLine(sb);
   const config = path.join(sb.dir, 'config.json');
   fs.writeFileSync(config, JSON.stringify({ budgets: { day: 0.2, week: 1, month: 0.25, block: 2 } }));
-  const d = await startDashboard(t, sb.db, ['--now', NOW], { CLAUDE_METRICS_CONFIG: config });
+  // A payload that can never apply, for the pipeline's dead letters.
+  spoolPayload(sb, '{"session_id": "cut-short"', payloadId(Date.parse(`${DAY}T20:05:00.000Z`)));
+  assert.equal(drain(sb).code, 0);
+  const d = await startDashboard(t, sb.db, ['--spool', sb.spool, '--now', NOW], { CLAUDE_METRICS_CONFIG: config });
   const browser = await launch();
   t.after(() => browser.close());
   const problems: string[] = [];
@@ -176,6 +179,10 @@ test('the dashboard in Chromium on the fixtures database', async (t) => {
     for (const [view, route] of views) {
       await page.goto(`${d.url.replace(/\/$/, '')}${route}?${WEEK}`);
       await ready(page, view);
+      if (view === 'pipeline') {
+        assert.equal(await kpi(page, 'dead'), 1);
+        assert.match(await page.textContent('[data-testid="dead-letters"] tbody') ?? '', /JSON/i, 'the reason is shown');
+      }
       await page.screenshot({ path: path.join(SHOTS, `${view}.png`), fullPage: true });
       assert.ok(fs.statSync(path.join(SHOTS, `${view}.png`)).size > 10_000, view);
     }

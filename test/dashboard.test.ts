@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { CLI, drain, event, query, sandbox, spoolPayload } from './helpers.ts';
+import { CLI, drain, event, query, sandbox, spoolPayload, startWorker } from './helpers.ts';
 import { EXPECTED, buildFixtureDb } from './support/fixture-db.ts';
 import { getJson, request, startDashboard } from './support/dashboard.ts';
 import { loadStaticFiles, lookupStatic } from '../src/dashboard/server/static.ts';
@@ -29,7 +29,7 @@ test('dashboard API on the fixtures database', async (t) => {
   const config = path.join(sb.dir, 'config.json');
   fs.writeFileSync(config, JSON.stringify({ budgets: { day: 0.2, week: 1, month: 0.25, block: 2 } }));
   // Now: the evening of the fixtures' day, in their 5-hour block.
-  const d = await startDashboard(t, sb.db, ['--now', `${DAY}T21:30:00.000Z`], { CLAUDE_METRICS_CONFIG: config });
+  const d = await startDashboard(t, sb.db, ['--spool', sb.spool, '--now', `${DAY}T21:30:00.000Z`], { CLAUDE_METRICS_CONFIG: config });
   assert.match(d.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
 
   await t.test('overview: the range totals and per-model costs are expected.json\'s', async () => {
@@ -147,6 +147,36 @@ test('dashboard API on the fixtures database', async (t) => {
     const blocks = await getJson(d.port, `/api/blocks?${RANGE}`);
     assert.equal(blocks.totals.blocks, 1);
     close(blocks.totals.cost_usd, sum((s) => s.cost_usd), 'blocks cost');
+  });
+
+  await t.test('pipeline: spool counts, the worker, dead letters with reasons, payloads by day and event', async () => {
+    const ledger = query<{ event: string; n: number }>(sb.db, "SELECT event, count(*) AS n FROM payloads WHERE event <> 'StatusLine' GROUP BY event ORDER BY event");
+    let p = await getJson(d.port, `/api/pipeline?${RANGE}`);
+    assert.deepEqual([p.spool.incoming, p.spool.processing, p.spool.dead, p.worker.running], [0, 0, 0, false]);
+    assert.deepEqual(p.events.map((e: Json) => [e.event, e.counts.reduce((a: number, c: number) => a + c, 0)]), ledger.map((r) => [r.event, r.n]));
+    assert.equal(p.database.sessions, Object.keys(EXPECTED).length);
+    assert.equal(p.database.last_applied.event, 'SessionEnd');
+    assert.ok(p.recent.length > 0 && p.recent.every((r: Json) => r.delay_ms >= 0));
+    // A payload that can never apply (not JSON), drained: a dead letter with its reason.
+    const bad = spoolPayload(sb, '{not json');
+    assert.equal(drain(sb).code, 0);
+    // One waiting, with no worker to take it.
+    const waiting = spoolPayload(sb, event(Object.keys(EXPECTED)[0]!, 'Stop'));
+    p = await getJson(d.port, `/api/pipeline?${RANGE}`);
+    assert.deepEqual([p.spool.incoming, p.spool.dead], [1, 1]);
+    assert.equal(p.spool.oldest_waiting.id, waiting);
+    assert.equal(p.dead_letters[0].id, bad);
+    assert.match(p.dead_letters[0].reason, /JSON/i);
+    assert.equal(p.dead_history[0].id, bad);
+    assert.equal(p.dead_history[0].retried, false);
+    // A watching worker: seen from its pid file (the lock is never probed), and it takes the payload.
+    const worker = await startWorker(sb, [], 'worker ready');
+    await waitFor(() => !fs.existsSync(path.join(sb.spool, 'incoming', `${waiting}.json`)));
+    p = await getJson(d.port, `/api/pipeline?${RANGE}`);
+    assert.deepEqual([p.worker.running, p.worker.pid, p.spool.incoming], [true, worker.child.pid, 0]);
+    worker.child.kill('SIGTERM');
+    assert.equal((await worker.exited).code, 0);
+    assert.equal((await getJson(d.port, `/api/pipeline?${RANGE}`)).worker.running, false);
   });
 
   await t.test('every answer carries the security headers; the API a Server-Timing', async () => {

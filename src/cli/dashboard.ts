@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { packageRoot, resolveDbPath } from '../shared/config.js';
+import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js';
 import { UsageError, parseOptions } from './usage.js';
 import { isLoopbackHost, isUnspecifiedHost, urlHost } from '../dashboard/server/hosts.js';
 
@@ -14,7 +14,7 @@ export const DASHBOARD_TOKEN_ENV = 'CLAUDE_METRICS_DASHBOARD_TOKEN';
 export const DEFAULT_PORT = 7331;
 const MIN_TOKEN_LENGTH = 16;
 
-export const DASHBOARD_HELP = `Usage: claude-metrics dashboard [--port N] [--host ADDR] [--db FILE] [--token T] [--open]
+export const DASHBOARD_HELP = `Usage: claude-metrics dashboard [--port N] [--host ADDR] [--db FILE] [--spool DIR] [--token T] [--open]
 
 Serves a local web dashboard over the database (opened read-only): overview, sessions, projects,
 models, 5-hour blocks and limits, the pipeline; pages update live as the worker applies payloads.
@@ -27,6 +27,7 @@ Prints its URL; Ctrl+C stops it.
                          $${DASHBOARD_TOKEN_ENV}); open the URL with ?token=T once, the browser
                          then keeps it in a cookie. Prefer the variable: a flag shows in 'ps'
   --db FILE              database (default: $CLAUDE_METRICS_DB, else ~/.claude/claude_metrics.db)
+  --spool DIR            the spool the Pipeline view shows (default: $CLAUDE_METRICS_SPOOL, else <package>/spool)
   --open                 open the dashboard in the default browser
   --help, -h             show this help
 
@@ -39,6 +40,7 @@ interface Parsed {
   host: string;
   port: number;
   dbPath: string;
+  spoolDir: string;
   token: string | null;
   open: boolean;
   now?: Date;
@@ -52,6 +54,7 @@ function parse(argv: string[]): Parsed | 'help' {
       port: { type: 'string' },
       host: { type: 'string' },
       db: { type: 'string' },
+      spool: { type: 'string' },
       token: { type: 'string' },
       open: { type: 'boolean' },
       now: { type: 'string' }, // for tests: the time taken as now (today, the active block); not in --help
@@ -74,7 +77,7 @@ function parse(argv: string[]): Parsed | 'help' {
   }
   const now = values.now === undefined ? undefined : new Date(values.now);
   if (now !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.now!) || Number.isNaN(now.getTime()))) throw new UsageError(`--now takes an RFC 3339 time, not ${JSON.stringify(values.now)}`);
-  return { host, port, dbPath: resolveDbPath(values.db), token, open: values.open ?? false, ...(now && { now }) };
+  return { host, port, dbPath: resolveDbPath(values.db), spoolDir: resolveSpoolDir(values.spool), token, open: values.open ?? false, ...(now && { now }) };
 }
 
 /** The address to show: the bound one, or for 0.0.0.0 / :: this machine's first external IPv4 address. */
@@ -110,6 +113,7 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
       host: o.host,
       port: o.port,
       dbPath: o.dbPath,
+      spoolDir: o.spoolDir,
       staticDir: path.join(packageRoot(), 'dist', 'dashboard'),
       token: o.token,
       ...(o.now && { now: o.now }),

@@ -1,18 +1,19 @@
 // `claude-metrics status`: one look at the pipeline's health, for people and for scripts. Small
-// gathering functions (spool counts, the worker lock, the database read-only, the day's range)
+// gathering functions (spool counts and the worker lock: src/shared/spool-status.ts; the database
+// read-only: src/report/database-status.ts; the hook; the day's range)
 // build one report; problems are derived from it; the edges print it as text or JSON and map it
 // to an exit code (0 healthy, 1 attention, 2 usage). Nothing here creates or changes a file.
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js';
-import { deadLetterIds } from '../shared/dead-letters.js';
-import { PAYLOAD_FILE_RE, payloadIdOf, receivedAtOf, spoolDirs } from '../shared/spool-layout.js';
-import { type LockState, probeWorkerLock } from '../shared/worker-lock.js';
+import { spoolDirs } from '../shared/spool-layout.js';
+import { type SpoolStatus, gatherSpool, gatherWorker } from '../shared/spool-status.js';
+import type { LockState } from '../shared/worker-lock.js';
+import { type DatabaseStatus, type DayCost, type DayRange, gatherDatabase } from '../report/database-status.js';
 import { defaultClaudeDir } from './import.js';
 import { UsageError, parseOptions } from './usage.js';
 import { HOOK_EVENTS, ourHookMatcher, parseSettings } from './settings-hooks.js';
-import { type LocalRange, localDayRange, spentBetween } from '../report/spend.js';
+import { localDayRange } from '../report/spend.js';
 import { resolveConfigFile } from '../shared/user-config.js';
 import { type StatusLineStatus, formatStatusLine, gatherStatusLine } from './install-statusline.js';
 import { type BudgetStatus, budgetProblems, formatBudgets, gatherBudgets } from './status-budgets.js';
@@ -52,42 +53,6 @@ block; $CLAUDE_METRICS_CONFIG, else ~/.config/claude-metrics/config.json) or a c
 cannot be used (with --spool-only: all but the first two); 2 usage error.
 `;
 
-export interface SpoolStatus {
-  path: string;
-  exists: boolean;
-  incoming: number;
-  processing: number;
-  dead: number;
-  oldest_waiting: { id: string; received_at: string; age_seconds: number } | null;
-  /** Payloads (incoming or processing) received more than max_wait_seconds ago. */
-  waiting_too_long: number;
-  max_wait_seconds: number;
-}
-
-export interface DatabaseStatus {
-  path: string;
-  exists: boolean;
-  /** The database file plus its -wal file. */
-  size_bytes: number;
-  schema_version: number | null;
-  sessions: number;
-  /** The last hook payload applied (status line snapshots aside: an idle session refreshes one every second). */
-  last_applied: { id: string; event: string; session_id: string; applied_at: string } | null;
-  /** The last status line snapshot applied (the ledger keeps each session's newest only). */
-  last_statusline: { id: string; session_id: string; applied_at: string } | null;
-  /** Why the database could not be read (in full), when it could not. */
-  error: string | null;
-}
-
-/** The local day as a UTC range (src/report/spend.ts). */
-export type DayRange = LocalRange;
-
-export interface DayCost extends DayRange {
-  /** Sum of token_usage.cost_usd for calls in [start, end); null when the database has no costs. */
-  cost_usd: number | null;
-  api_calls: number;
-}
-
 /** Whether Claude Code's settings run our hook (informational: not a problem by itself). */
 export interface HookStatus {
   settings: string;
@@ -110,82 +75,9 @@ export interface StatusReport {
 }
 
 export { localDayRange };
-
-/** Payload ids in one spool folder; a missing folder has none. */
-function payloadIdsIn(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir).filter((n) => PAYLOAD_FILE_RE.test(n)).map((n) => payloadIdOf(n)!);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-export function gatherSpool(root: string, maxWaitSeconds: number, now = Date.now()): SpoolStatus {
-  const dirs = spoolDirs(root);
-  const incoming = payloadIdsIn(dirs.incoming);
-  const processing = payloadIdsIn(dirs.processing);
-  const waiting = [...incoming, ...processing];
-  const ageSeconds = (id: string): number => Math.max(0, (now - receivedAtOf(id).getTime()) / 1000);
-  // Ids sort by time (13-digit ms first).
-  const oldest = waiting.length > 0 ? waiting.reduce((a, b) => (b < a ? b : a)) : null;
-  return {
-    path: root,
-    exists: fs.existsSync(root),
-    incoming: incoming.length,
-    processing: processing.length,
-    dead: deadLetterIds(dirs.dead).length,
-    oldest_waiting: oldest === null ? null : { id: oldest, received_at: receivedAtOf(oldest).toISOString(), age_seconds: Math.floor(ageSeconds(oldest)) },
-    waiting_too_long: waiting.filter((id) => ageSeconds(id) > maxWaitSeconds).length,
-    max_wait_seconds: maxWaitSeconds,
-  };
-}
-
-export function gatherWorker(root: string): LockState {
-  return fs.existsSync(root) ? probeWorkerLock(root) : { running: false, pid: null, since: null };
-}
-
-function fileSize(file: string): number {
-  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-}
-
-/** Reads what it can from the database, read-only; an older schema gives what it has. */
-export function gatherDatabase(dbPath: string, range: DayRange): { database: DatabaseStatus; day: DayCost } {
-  const database: DatabaseStatus = {
-    path: dbPath,
-    exists: fs.existsSync(dbPath),
-    size_bytes: fileSize(dbPath) + fileSize(`${dbPath}-wal`),
-    schema_version: null,
-    sessions: 0,
-    last_applied: null,
-    last_statusline: null,
-    error: null,
-  };
-  const day: DayCost = { ...range, cost_usd: null, api_calls: 0 };
-  if (!database.exists) return { database, day };
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 1000 });
-    const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
-    database.schema_version = db.pragma('user_version', { simple: true }) as number;
-    if (tables.has('sessions')) database.sessions = db.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
-    if (tables.has('payloads')) {
-      // The highest id (the hook's time) is the last applied: the worker applies in name order,
-      // and a primary-key lookup stays instant on a ledger of millions. Status line snapshots (by
-      // their id's kind) are skipped on the way: at most one per session since schema 7.
-      const row = db.prepare(`SELECT id, event, session_id, applied_at FROM payloads WHERE id NOT GLOB '*-statusline' ORDER BY id DESC LIMIT 1`).get();
-      database.last_applied = (row as DatabaseStatus['last_applied']) ?? null;
-      const snap = db.prepare(`SELECT id, session_id, applied_at FROM payloads WHERE event = 'StatusLine' AND id GLOB '*-statusline' ORDER BY id DESC LIMIT 1`).get();
-      database.last_statusline = (snap as DatabaseStatus['last_statusline']) ?? null;
-    }
-    Object.assign(day, spentBetween(db, range.start, range.end));
-  } catch (err) {
-    database.error = (err as Error).message;
-  } finally {
-    db?.close();
-  }
-  return { database, day };
-}
+// Gathered in src/shared/spool-status.ts and src/report/database-status.ts (the dashboard reads them too).
+export { type SpoolStatus, gatherSpool, gatherWorker };
+export { type DatabaseStatus, type DayCost, type DayRange, gatherDatabase };
 
 export function gatherHook(settingsFile: string, hookPath: string): HookStatus {
   const status: HookStatus = { settings: settingsFile, events: [], error: null };

@@ -242,3 +242,37 @@ export interface BlocksAnswer {
   totals: Figures & { blocks: number };
   limits: LimitsSeries;
 }
+
+/** The pipeline: the spool, the worker, the database, dead letters, payloads applied. */
+export interface PipelineAnswer {
+  range: RangeInfo;
+  now: string;
+  spool: {
+    path: string;
+    exists: boolean;
+    incoming: number;
+    processing: number;
+    dead: number;
+    oldest_waiting: { id: string; received_at: string; age_seconds: number } | null;
+    waiting_too_long: number;
+    max_wait_seconds: number;
+  };
+  worker: { running: boolean; pid: number | null; since: string | null };
+  database: {
+    path: string;
+    size_bytes: number;
+    schema_version: number | null;
+    sessions: number;
+    last_applied: { id: string; event: string; session_id: string; applied_at: string } | null;
+    last_statusline: { id: string; session_id: string; applied_at: string } | null;
+  };
+  /** The files in dead/ (the truth: what waits for a person), newest first, at most 100. */
+  dead_letters: Array<{ id: string; received_at: string; reason: string | null; dead_lettered_at: string | null; attempts: number | null; payload: string | null }>;
+  /** The dead_letters table's latest rows, and whether each was retried and applied since. */
+  dead_history: Array<{ id: string; reason: string; received_at: string; dead_lettered_at: string; retried: boolean }>;
+  /** Hook payloads received per local day, by event (status line snapshots aside). */
+  days: string[];
+  events: Array<{ event: string; counts: number[] }>;
+  /** The latest hook payloads applied, with the time from the hook to the commit. */
+  recent: Array<{ id: string; event: string; session_id: string; received_at: string; applied_at: string; delay_ms: number }>;
+}

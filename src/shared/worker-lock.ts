@@ -1,7 +1,8 @@
 // The watching worker's lock: at most one watching worker per spool. The lock is an exclusive
 // SQLite transaction held open on `<spool>/worker.lock` for the worker's lifetime, so it is a
 // POSIX lock the kernel releases when the process dies, however it dies: no stale pid file can
-// keep a worker out. `<spool>/worker.pid` beside it says which process holds it (informational).
+// keep a worker out. `<spool>/worker.pid` beside it says which process holds it (informational;
+// `peekWorker` reads only that, for readers that must never touch the lock).
 // `--drain` never takes it: a drain alongside a watcher is safe by the spool protocol.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -97,4 +98,23 @@ export function probeWorkerLock(spoolDir: string): LockState {
   db.exec('ROLLBACK');
   db.close();
   return { running: false, pid: null, since: null };
+}
+
+/**
+ * Who the pid file says holds the lock, when that process is alive; the lock itself is never
+ * touched. For a reader that asks every few seconds (the dashboard): a probe taking the lock at the
+ * instant a worker starts would make that worker believe the spool taken and exit. A worker killed
+ * without its release leaves its pid file, which names a dead process (or, rarely, a reused pid).
+ */
+export function peekWorker(spoolDir: string): LockState {
+  const { pid, since } = readPidFile(spoolDir);
+  if (pid === null) return { running: false, pid: null, since: null };
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return { running: false, pid: null, since: null };
+    if (code !== 'EPERM') throw err; // EPERM: alive, another user's
+  }
+  return { running: true, pid, since };
 }

@@ -4,6 +4,7 @@
 // 404. Nothing here writes: the connection is read-only.
 import type Database from 'better-sqlite3';
 import { blocks, groups, nowAnswer, overview, top } from '../../report/dashboard-overview.js';
+import { pipelineAnswer } from '../../report/dashboard-pipeline.js';
 import { type DashRange, dashRange } from '../../report/dashboard-range.js';
 import { sessionDetail, sessionsPage } from '../../report/dashboard-sessions.js';
 import { branchesAnswer, toolsAnswer } from '../../report/dashboard-tools.js';
@@ -13,6 +14,8 @@ import type { Budgets } from '../../shared/user-config.js';
 
 export interface ApiContext {
   db: Database.Database;
+  dbPath: string;
+  spoolDir: string;
   /** The time taken as now (the clock, or --now in tests). */
   now: () => Date;
   /** The budgets and where they come from, read at each request (the file may change). */
@@ -65,6 +68,7 @@ const ROUTES: Record<string, Handler> = {
   top: (ctx, p) => top(ctx.db, rangeOf(p)),
   projects: (ctx, p) => groups(ctx.db, rangeOf(p), 'project'),
   models: (ctx, p) => groups(ctx.db, rangeOf(p), 'model'),
+  pipeline: (ctx, p) => pipelineAnswer(ctx.db, ctx.dbPath, ctx.spoolDir, rangeOf(p), ctx.now()),
   blocks: (ctx, p) => blocks(ctx.db, rangeOf(p), ctx.now()),
   tools: (ctx, p) => toolsAnswer(ctx.db, rangeOf(p)),
   branches: (ctx, p) => branchesAnswer(ctx.db, rangeOf(p)),

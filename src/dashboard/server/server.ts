@@ -19,6 +19,8 @@ export interface DashboardOptions {
   /** 0: any free port. */
   port: number;
   dbPath: string;
+  /** The spool the pipeline view shows. */
+  spoolDir: string;
   /** dist/dashboard: the built web app. */
   staticDir: string;
   /** Required of every request when set. */
@@ -74,7 +76,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
       return { budgets: {}, file: configFile, error: err.message };
     }
   };
-  const ctx: ApiContext = { db, now: () => o.now ?? new Date(), budgets, changes: () => live.current() };
+  const ctx: ApiContext = { db, dbPath: o.dbPath, spoolDir: o.spoolDir, now: () => o.now ?? new Date(), budgets, changes: () => live.current() };
   let allowed = new Set<string>();
   let port = o.port;
 

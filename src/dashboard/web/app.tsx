@@ -10,7 +10,7 @@ import { Blocks } from './views/blocks';
 import { Branches } from './views/branches';
 import { Groups } from './views/groups';
 import { Overview } from './views/overview';
-import { Pending } from './views/pending';
+import { Pipeline } from './views/pipeline';
 import { Session } from './views/session';
 import { Sessions } from './views/sessions';
 import { Tools } from './views/tools';
@@ -39,7 +39,7 @@ export function App() {
   else if (path === '/branches') view = <Branches loc={loc} range={range} />;
   else if (path === '/tools') view = <Tools range={range} />;
   else if (path === '/blocks') view = <Blocks range={range} />;
-  else if (path === '/pipeline') view = <Pending name="pipeline" />;
+  else if (path === '/pipeline') view = <Pipeline range={range} />;
   else view = <p class="empty">No such page.</p>;
   return (
     <div class="layout">
