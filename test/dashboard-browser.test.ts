@@ -133,6 +133,24 @@ test('the dashboard in Chromium on the fixtures database', async (t) => {
     assert.equal(firstCost, `$${Math.max(...Object.values(EXPECTED).map((s) => s.cost_usd)).toFixed(4)}`);
   });
 
+  await t.test('the time zone and range chosen on the page move the days and stay in the URL', async () => {
+    await page.goto(`${d.url}?${RANGE}`);
+    await ready(page, 'overview');
+    // The fixtures ran at 19:40 UTC: 04:40 the next day in Tokyo, so the same local day is empty there.
+    await page.selectOption('select[aria-label="Time zone"]', 'Asia/Tokyo');
+    await page.waitForURL(/tz=Asia%2FTokyo/);
+    await page.waitForSelector('[data-kpi="calls"][data-value="0"]');
+    const next = new Date(Date.parse(DAY) + 86_400_000).toISOString().slice(0, 10);
+    await page.fill('input[aria-label="From"]', next);
+    await page.fill('input[aria-label="To"]', next);
+    await page.waitForURL(new RegExp(`from=${next}&to=${next}`));
+    await page.waitForSelector(`[data-kpi="calls"][data-value="${sum((s) => s.api_calls)}"]`);
+    await page.reload();
+    await ready(page, 'overview');
+    assert.equal(await kpi(page, 'calls'), sum((s) => s.api_calls), 'the URL alone says what to show');
+    assert.equal(await page.inputValue('select[aria-label="Time zone"]'), 'Asia/Tokyo');
+  });
+
   await t.test('a hook payload and a transcript turn appear without a reload', async () => {
     await page.goto(`${d.url}?${RANGE}`);
     await ready(page, 'overview');

@@ -72,9 +72,16 @@ export function RangeBar({ loc, range }: { loc: Loc; range: Range }) {
       </select>
       {range.preset === 'custom' && (
         <>
-          <input type="date" aria-label="From" value={range.from ?? ''} onChange={(e) => set({ from: e.currentTarget.value, page: null })} />
+          {/* A from after the to (or a to before the from) takes the other along: the range stays a range. */}
+          <input type="date" aria-label="From" value={range.from ?? ''} onChange={(e) => {
+            const from = e.currentTarget.value;
+            set({ from, page: null, ...(from && range.to && range.to < from ? { to: from } : {}) });
+          }} />
           <span>to</span>
-          <input type="date" aria-label="To" value={range.to ?? ''} onChange={(e) => set({ to: e.currentTarget.value, page: null })} />
+          <input type="date" aria-label="To" value={range.to ?? ''} onChange={(e) => {
+            const to = e.currentTarget.value;
+            set({ to, page: null, ...(to && range.from && range.from > to ? { from: to } : {}) });
+          }} />
         </>
       )}
       <select aria-label="Time zone" value={range.tz} onChange={(e) => set({ tz: e.currentTarget.value === browserTimeZone() ? null : e.currentTarget.value })}>
