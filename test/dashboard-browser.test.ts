@@ -4,7 +4,8 @@
 // and cost; a turn appended to a transcript plus a hook payload spooled by the real hook and
 // applied by a watching worker show up without a reload; a page on a rebinding host name and a
 // page of another origin are refused; no Content-Security-Policy violation or script error on
-// any view; and a screenshot of each view is written to docs/dashboard/<view>.png.
+// any view; and a screenshot of each view is written to docs/dashboard/<view>.png (when it
+// changed beyond the times of the run: support/screenshots.ts).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -14,6 +15,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { ROOT, type Sandbox, drain, payloadId, runHook, sandbox, spoolPayload, startWorker } from './helpers.ts';
 import { EXPECTED, buildFixtureDb } from './support/fixture-db.ts';
 import { startDashboard } from './support/dashboard.ts';
+import { keepScreenshot } from './support/screenshots.ts';
 import { snapshot, statuslineId } from './support/statusline.ts';
 import { DEFAULT_PRICES, callCostUsd, resolvePrices } from '../src/worker/pricing.ts';
 
@@ -201,8 +203,9 @@ test('the dashboard in Chromium on the fixtures database', async (t) => {
         assert.equal(await kpi(page, 'dead'), 1);
         assert.match(await page.textContent('[data-testid="dead-letters"] tbody') ?? '', /JSON/i, 'the reason is shown');
       }
-      await page.screenshot({ path: path.join(SHOTS, `${view}.png`), fullPage: true });
-      assert.ok(fs.statSync(path.join(SHOTS, `${view}.png`)).size > 10_000, view);
+      const png = await page.screenshot({ fullPage: true });
+      assert.ok(png.length > 10_000, view);
+      await keepScreenshot(browser, path.join(SHOTS, `${view}.png`), png);
     }
     assert.deepEqual(problems, []);
   });
