@@ -182,3 +182,12 @@ test('the hook loads neither OpenSSL (node:crypto), node:tty nor worker_threads 
   assert.equal(names.length, 3);
   assert.deepEqual(names.map((n) => JSON.parse(fs.readFileSync(path.join(sb.spool, 'incoming', n), 'utf8')).session_id).sort(), ['lean-0', 'lean-1', 'lean-2']);
 });
+
+test('a spool under /proc (where mkdir answers ENOENT for a parent that exists): one stderr line, exit 0, no hang', { timeout: 30_000 }, async () => {
+  // Node's recursive mkdir loops forever on that answer; the hook makes its folders itself.
+  const started = Date.now();
+  const r = await runProcess(process.execPath, [HOOK, '--spool', `/proc/cm-no-such-${process.pid}/spool`], '{"session_id":"proc"}', {});
+  assert.equal(r.code, 0);
+  assert.ok(Date.now() - started < 20_000, 'ended');
+  assert.match(r.stderr, /^claude-metrics-hook: cannot write to spool \/proc\/cm-no-such-\d+\/spool: ENOENT.*\(payload not spooled\)\n$/);
+});

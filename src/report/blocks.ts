@@ -5,9 +5,9 @@
 // status line in a few ms on years of history: it never scans history, it walks back to the last
 // gap of 5 h or more with indexed probes and forward block by block. Read-only, pure of any clock:
 // `now` is always passed in.
-import type Database from 'better-sqlite3';
+import type { ReadDb, ReadStatement } from './read-db.js';
 
-type Db = Database.Database;
+type Db = ReadDb;
 
 export const HOUR_MS = 3_600_000;
 export const BLOCK_MS = 5 * HOUR_MS;
@@ -184,8 +184,8 @@ export const LIMIT_SAMPLES_SQL = `SELECT sampled_at, five_hour_used_pct, five_ho
 
 interface ActiveStatements {
   probes: BlockProbes;
-  sums: Database.Statement;
-  samples: Database.Statement | null;
+  sums: ReadStatement;
+  samples: ReadStatement | null;
 }
 
 const prepared = new WeakMap<Db, ActiveStatements>();

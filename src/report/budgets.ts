@@ -1,7 +1,7 @@
 // Budgets against what was spent: how far a cost is into its budget (ok, warn from 80 %, over
 // past 100 %), and the checks of the current day, week, month and 5-hour block that `status` and
 // the status line make. Pure, apart from reading a connection it is given.
-import type Database from 'better-sqlite3';
+import type { ReadDb } from './read-db.js';
 import type { BudgetPeriod, Budgets } from '../shared/user-config.js';
 import { activeBlock } from './blocks.js';
 import { type LocalBounds, localDayBounds, localMonthBounds, localWeekBounds, spentBetween } from './spend.js';
@@ -44,7 +44,7 @@ export function periodBounds(period: Exclude<BudgetPeriod, 'block'>, now: Date):
  * Each budget set, checked against the current period's spending: the local day, week (Monday
  * first) and month of `now`, and the active 5-hour block (none active: nothing spent in it).
  */
-export function checkBudgets(db: Database.Database, budgets: Budgets, now: Date): BudgetCheck[] {
+export function checkBudgets(db: ReadDb, budgets: Budgets, now: Date): BudgetCheck[] {
   const checks: BudgetCheck[] = [];
   for (const period of ['day', 'week', 'month', 'block'] as const) {
     const budget = budgets[period];

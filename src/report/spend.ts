@@ -2,7 +2,7 @@
 // the system's time zone, as a UTC range, and the sum of token_usage.cost_usd over such a range.
 // Shared by `status`, the status line and the budget checks. Pure functions of a read-only
 // connection; an older schema (no token_usage, no cost_usd) gives what it has.
-import type Database from 'better-sqlite3';
+import type { ReadDb } from './read-db.js';
 
 /** A local period as a UTC range. */
 export interface LocalBounds {
@@ -77,7 +77,7 @@ export function localMonthBounds(now: Date = new Date()): LocalBounds {
 }
 
 /** Cost and calls of the API calls whose time is in [start, end). */
-export function spentBetween(db: Database.Database, start: string, end: string): Spent {
+export function spentBetween(db: ReadDb, start: string, end: string): Spent {
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'token_usage'").get() !== undefined;
   if (!hasTable) return { cost_usd: null, api_calls: 0 };
   const hasCost = db.prepare("SELECT 1 FROM pragma_table_info('token_usage') WHERE name = 'cost_usd'").get() !== undefined;

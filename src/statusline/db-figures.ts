@@ -1,8 +1,9 @@
 // The status line's figures from the database: this session's row, the local day's, week's and
 // month's spending, and the active 5-hour block, each only when a field shown needs it. The
-// database is opened read-only with a short busy timeout; better-sqlite3 (native, the slowest
-// thing to load) is required only when the database file exists. Any failure ends the reading
-// with a note and the figures read so far: the line is printed whatever happens.
+// database is opened read-only with a short busy timeout, through node:sqlite where this Node has
+// it (fast to load), else better-sqlite3 (native, the slowest thing to load), and only when the
+// database file exists. Any failure ends the reading with a note and the figures read so far: the
+// line is printed whatever happens.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -10,6 +11,7 @@ import { type ActiveBlock, activeBlock } from '../report/blocks.js';
 import { MIN_SCHEMA_VERSION } from '../report/schema.js';
 import { periodBounds } from '../report/budgets.js';
 import { spentBetween } from '../report/spend.js';
+import { type ReadConnection, openNodeSqlite } from './node-sqlite.js';
 import type { DbNeed } from './fields.js';
 
 /** How long a query may wait for a lock before the line goes without the database's figures. */
@@ -39,17 +41,26 @@ function loadSqlite(): DatabaseConstructor {
   return requireHere('better-sqlite3') as DatabaseConstructor;
 }
 
+function openBetterSqlite(dbPath: string): ReadConnection {
+  const Database = loadSqlite();
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  return {
+    prepare: (sql) => db.prepare(sql),
+    schemaVersion: () => db.pragma('user_version', { simple: true }) as number,
+    close: () => db.close(),
+  };
+}
+
 export function readDbFigures(dbPath: string, sessionId: string | null, needs: Set<DbNeed>, now: Date, note: (message: string) => void): DbFigures {
   const figures: DbFigures = { session: null, day: null, week: null, month: null, block: null };
   if (!fs.existsSync(dbPath)) {
     note(`no database at ${dbPath}: costs from the payload only`);
     return figures;
   }
-  let db: BetterSqlite3.Database | undefined;
+  let db: ReadConnection | undefined;
   try {
-    const Database = loadSqlite();
-    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
-    const version = db.pragma('user_version', { simple: true }) as number;
+    db = openNodeSqlite(dbPath, BUSY_TIMEOUT_MS) ?? openBetterSqlite(dbPath);
+    const version = db.schemaVersion();
     if (version < MIN_SCHEMA_VERSION) {
       note(`${dbPath} has schema version ${version} (< ${MIN_SCHEMA_VERSION}): run the worker once to upgrade it`);
       return figures;

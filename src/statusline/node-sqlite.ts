@@ -1,0 +1,73 @@
+// The status line's read-only connection through node:sqlite, built into Node (22.13 and later
+// without a flag): it opens in ~2.5 ms where loading better-sqlite3's 2 MB native module costs
+// ~8 ms, and the status line runs after every turn. Adapted to the queries' ReadDb shape
+// (src/report/read-db.ts). Returns null where node:sqlite cannot be loaded (an older Node 22):
+// the caller then uses better-sqlite3.
+import { createRequire } from 'node:module';
+import type { ReadDb, ReadStatement } from '../report/read-db.js';
+
+interface NodeStatement {
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+interface NodeDatabase {
+  prepare(sql: string): NodeStatement;
+  exec(sql: string): void;
+  close(): void;
+}
+
+type NodeSqlite = { DatabaseSync: new (path: string, options: { readOnly: boolean }) => NodeDatabase };
+
+export interface ReadConnection extends ReadDb {
+  /** PRAGMA user_version. */
+  schemaVersion(): number;
+  close(): void;
+}
+
+function loadNodeSqlite(): NodeSqlite | null {
+  const requireHere = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  // node:sqlite announces itself with an ExperimentalWarning on stderr, which the status line must
+  // keep quiet: the warning is dropped while the module loads, and only that one.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (/SQLite/i.test(text)) return;
+    (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return requireHere('node:sqlite') as NodeSqlite;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_BUILTIN_MODULE' || (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return null;
+    throw err;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+function adapt(statement: NodeStatement, firstColumn: boolean): ReadStatement {
+  const first = (row: unknown): unknown => (row === undefined || row === null ? undefined : Object.values(row as Record<string, unknown>)[0]);
+  return {
+    get: (...params) => (firstColumn ? first(statement.get(...params)) : statement.get(...params)),
+    all: (...params) => (firstColumn ? statement.all(...params).map(first) : statement.all(...params)),
+    pluck: () => adapt(statement, true),
+  };
+}
+
+/** The database read-only through node:sqlite with a busy timeout, or null without node:sqlite. */
+export function openNodeSqlite(file: string, busyTimeoutMs: number): ReadConnection | null {
+  const sqlite = loadNodeSqlite();
+  if (sqlite === null) return null;
+  const db = new sqlite.DatabaseSync(file, { readOnly: true });
+  try {
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return {
+    prepare: (sql) => adapt(db.prepare(sql), false),
+    schemaVersion: () => Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version),
+    close: () => db.close(),
+  };
+}
