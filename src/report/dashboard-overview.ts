@@ -133,7 +133,7 @@ export function groups(db: Db, range: DashRange, kind: 'project' | 'model'): Gro
   };
 }
 
-/** The 5-hour blocks that start in the range (`report blocks`), and the official limits over it. */
+/** The 5-hour blocks that start in the range (`report blocks`); the limits over it come with `nowAnswer`. */
 export function blocks(db: Db, range: DashRange, now: Date): BlocksAnswer {
   const r = runReport(db, { kind: 'blocks', timeZone: range.tz, since: range.from, until: range.to, breakdown: false, weekStart: 1, now });
   return {
@@ -141,6 +141,5 @@ export function blocks(db: Db, range: DashRange, now: Date): BlocksAnswer {
     now: r.now!,
     rows: r.rows as unknown as BlocksAnswer['rows'],
     totals: r.totals as BlocksAnswer['totals'],
-    limits: limitsSeries(db, range.fromIso, range.toIso),
   };
 }

@@ -220,7 +220,7 @@ export interface GroupsAnswer {
   totals: Figures;
 }
 
-/** 5-hour blocks starting in the range (the `report blocks` rows) and the official limits over it. */
+/** 5-hour blocks starting in the range (the `report blocks` rows); the limits over it are in NowAnswer. */
 export interface BlocksAnswer {
   range: RangeInfo;
   now: string;
@@ -240,7 +240,6 @@ export interface BlocksAnswer {
     seven_day_used_pct: number | null;
   }>;
   totals: Figures & { blocks: number };
-  limits: LimitsSeries;
 }
 
 /** The pipeline: the spool, the worker, the database, dead letters, payloads applied. */

@@ -1,8 +1,8 @@
 // Blocks and limits: the 5-hour blocks that start in the range (`report blocks`: cost, burn rate,
 // the active one's time left and projection) and the official five-hour and 7-day use the status
-// line reported, over time.
+// line reported, over time (from /api/now, which the overview reads too: two small answers).
 import { useMemo } from 'preact/hooks';
-import type { BlocksAnswer } from '../../../report/dashboard-types';
+import type { BlocksAnswer, NowAnswer } from '../../../report/dashboard-types';
 import { Chart, isoSeconds, linesOverTime } from '../chart';
 import { Card, Kpi, Status, Table } from '../components';
 import { allReady, useApi } from '../data';
@@ -16,20 +16,22 @@ export function windowOf(d: { range: { from_utc: string | null; to_utc: string |
 
 export function Blocks({ range }: { range: Range }) {
   const api = useApi<BlocksAnswer>(`/api/blocks?${rangeQuery(range)}`);
+  const now = useApi<NowAnswer>(`/api/now?${rangeQuery(range)}`);
   const d = api.data;
+  const limits = now.data?.limits;
   const costSpec = useMemo(
     () => (d && d.rows.length > 0 ? linesOverTime(d.rows.map((r) => isoSeconds(r.start)), [{ label: 'block cost', values: d.rows.map((r) => r.cost_usd), bars: true }], range.tz, fmtUsdAxis, undefined, undefined, windowOf(d)) : null),
     [d, range.tz],
   );
   const limitSpec = useMemo(
-    () => (d && d.limits.t.length > 0 ? linesOverTime(d.limits.t.map(isoSeconds), [{ label: '5-hour %', values: d.limits.five_hour }, { label: '7-day %', values: d.limits.seven_day }], range.tz, (v) => `${v}%`, undefined, [0, 100], windowOf(d)) : null),
-    [d, range.tz],
+    () => (d && limits && limits.t.length > 0 ? linesOverTime(limits.t.map(isoSeconds), [{ label: '5-hour %', values: limits.five_hour }, { label: '7-day %', values: limits.seven_day }], range.tz, (v) => `${v}%`, undefined, [0, 100], windowOf(d)) : null),
+    [d, limits, range.tz],
   );
   const active = d?.rows.find((r) => r.active);
   const rows = useMemo(() => (d ? [...d.rows].reverse() : []), [d]);
   return (
-    <div class="view" data-view="blocks" data-ready={String(allReady(api))}>
-      <Status error={api.error} loading={!d && api.loading} />
+    <div class="view" data-view="blocks" data-ready={String(allReady(api, now))}>
+      <Status error={api.error ?? now.error} loading={!d && api.loading} />
       {d && (
         <>
           <div class="kpis">
