@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { drain, event, query, sandbox, spoolPayload, startWorker, waitUntil } from './helpers.ts';
 import { EXPECTED, buildFixtureDb } from './support/fixture-db.ts';
 import { getJson, request, startDashboard } from './support/dashboard.ts';
+import { downgradeTo7 } from './support/schema-7.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -195,4 +196,20 @@ test('dashboard API on the fixtures database', async (t) => {
     assert.equal(code, 0);
     assert.match(d.stdout(), /stopped \(SIGINT\)/);
   });
+});
+
+test('dashboard on a schema-7 database (before tool names and branches): every view answers, tools and branches say they cannot yet', async (t) => {
+  const sb = sandbox(t);
+  buildFixtureDb(sb);
+  downgradeTo7(sb.db);
+  const d = await startDashboard(t, sb.db, ['--spool', sb.spool]);
+  const o = await getJson(d.port, `/api/overview?${RANGE}`);
+  close(o.totals.cost_usd, sum((s) => s.cost_usd), 'cost');
+  assert.deepEqual([(await getJson(d.port, `/api/tools?${RANGE}`)).available, (await getJson(d.port, `/api/branches?${RANGE}`)).available], [false, false]);
+  const sessions = await getJson(d.port, `/api/sessions?${RANGE}&q=HEAD`);
+  assert.equal(sessions.total, 0, 'no branch to match');
+  const id = Object.keys(EXPECTED)[0]!;
+  const detail = await getJson(d.port, `/api/sessions/${id}`);
+  assert.deepEqual([detail.session.branch, detail.tools.by_name, detail.tools.total], [null, null, EXPECTED[id]!.tool_calls]);
+  for (const route of ['now', 'top', 'projects', 'models', 'blocks', 'pipeline']) assert.ok(await getJson(d.port, `/api/${route}?${RANGE}`), route);
 });

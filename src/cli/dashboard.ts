@@ -65,7 +65,8 @@ function parse(argv: string[]): Parsed | 'help' {
   const portText = values.port ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port takes a port number from 0 to 65535, not ${JSON.stringify(portText)}`);
-  const host = values.host ?? '127.0.0.1';
+  // An IPv6 address may come as in a URL ([::1]); listen() takes it bare.
+  const host = (values.host ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
   if (host === '') throw new UsageError('--host needs an address');
   const tokenText = values.token ?? process.env[DASHBOARD_TOKEN_ENV];
   const token = tokenText === undefined || tokenText === '' ? null : tokenText;
