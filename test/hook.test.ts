@@ -159,19 +159,23 @@ test('--help prints usage and exits 0; an unknown flag is one stderr line, exit 
   assert.match(bad.stderr, /^claude-metrics-hook: unknown argument "--nope"/);
 });
 
-test('the hook loads neither OpenSSL (node:crypto), node:tty nor worker_threads for a piped payload', async (t) => {
+test('the hook loads neither OpenSSL (node:crypto), node:tty nor worker_threads, nor registers signal handlers, for a piped payload', async (t) => {
   // Each costs start-up time on every Claude Code event (~4, ~2 and ~1.5 ms of a ~25 ms Node 24
   // start): the bundle maps write-file-atomic's crypto and worker_threads to stand-ins, and tty is
   // loaded only when stdin is a character device.
   const sb = sandbox(t);
   const loaded = path.join(sb.dir, 'loaded.json');
   const preload = path.join(sb.dir, 'record-modules.cjs');
-  fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));\n`);
+  fs.writeFileSync(
+    preload,
+    `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify({ modules: process.moduleLoadList, signals: ['SIGINT', 'SIGTERM', 'SIGHUP'].map((s) => process.listenerCount(s)) })));\n`,
+  );
   for (let i = 0; i < 3; i++) {
     const r = await runProcess(process.execPath, ['--require', preload, HOOK, '--spool', sb.spool], `{"session_id":"lean-${i}"}`);
     assert.equal(r.code, 0);
     assert.equal(r.stderr, '');
-    const modules = JSON.parse(fs.readFileSync(loaded, 'utf8')) as string[];
+    const { modules, signals } = JSON.parse(fs.readFileSync(loaded, 'utf8')) as { modules: string[]; signals: number[] };
+    assert.deepEqual(signals, [0, 0, 0], 'no signal handlers registered (signal-exit is replaced by a stand-in)');
     assert.ok(modules.includes('NativeModule fs'), 'the list is the real one');
     for (const heavy of ['NativeModule crypto', 'NativeModule tty', 'NativeModule worker_threads']) {
       assert.ok(!modules.includes(heavy), `${heavy} was loaded`);
