@@ -6,7 +6,7 @@
 //   3. watch-mode latency: hook exit -> payload committed, for hooks spawned at 20/s into a
 //      watching worker;
 //   4. transcripts (bench/transcript-bench.mjs): `claude-metrics import --drain` vs
-//      `ccusage session` on a generated ~100 MB transcript (figures compared), and the worker's
+//      `ccusage claude session` on a generated ~100 MB transcript (figures compared), and the worker's
 //      cost of one Stop on that transcript after one new turn.
 // BENCH_ONLY=1,3 (say) runs a subset of the sections.
 // Timing is done here (no hyperfine). A target missed is reported as MISS, not a failure; the

@@ -2,8 +2,8 @@
 //   4a. builds a ~100 MB transcript from the real lines of the recorded Claude Code sessions
 //       (main + subagent), repeated with fresh ids and timestamps moving forward, beside copies
 //       of the recorded sessions themselves;
-//   4b. times `claude-metrics import --drain` against `ccusage session --offline --json` on that
-//       folder, side by side, and checks that both give the figures the generator wrote;
+//   4b. times `claude-metrics import --drain` against `ccusage claude session --offline --json` on
+//       that folder, side by side, and checks that both give the figures the generator wrote;
 //   4c. times the worker's batch for one Stop on that transcript after one new turn, with
 //       `worker --drain` per Stop (the target) and, for reference, into one watching worker.
 import { spawn, spawnSync } from 'node:child_process';
@@ -64,6 +64,7 @@ function loadFixture(projectsDir) {
   const files = [];
   const sessionIds = [];
   const agentIds = [];
+  const mains = []; // `<project folder>/<session id>` of each main transcript
   for (const project of listDir(projectsDir).sort()) {
     const dir = path.join(projectsDir, project);
     if (!fs.statSync(dir).isDirectory()) continue;
@@ -71,6 +72,7 @@ function loadFixture(projectsDir) {
       if (!name.endsWith('.jsonl') || !fs.statSync(path.join(dir, name)).isFile()) continue;
       const sessionId = name.slice(0, -'.jsonl'.length);
       sessionIds.push(sessionId);
+      mains.push(`${project}/${sessionId}`);
       files.push(path.join(dir, name));
       const subagents = path.join(dir, sessionId, 'subagents');
       for (const sub of listDir(subagents).sort()) {
@@ -88,13 +90,21 @@ function loadFixture(projectsDir) {
     return { file, lines, first: Math.min(...times), last: Math.max(...times) };
   });
   withLines.sort((a, b) => a.first - b.first);
-  return { files: withLines, sessionIds, agentIds };
+  return { files: withLines, sessionIds, agentIds, mains };
 }
 
 /**
- * Turns each real line into a template: the 1-hour cache writes are moved to the 5-minute share
- * (ccusage 18 prices every cache write at the 5-minute rate), the cwd names the big project, and
- * the line is cut into literal text and tokens to replace per repetition (ids, timestamps).
+ * Turns each real line into a template: the usage's `cache_creation` breakdown is made consistent
+ * with `cache_creation_input_tokens` (1-hour share as recorded, 5-minute share = the rest; see
+ * below), the cwd names the big project, and the line is cut into literal text and tokens to
+ * replace per repetition (ids, timestamps).
+ *
+ * Why the breakdown: the recorded fixtures come from a stand-in Messages API whose breakdown is
+ * often 0/0 beside a non-zero cache_creation_input_tokens. Real Claude Code transcripts carry a
+ * breakdown that sums to the total. ccusage 20 counts cache-write tokens as the breakdown's sum
+ * whenever the breakdown is present (the total only when it is absent) and prices the 1-hour share
+ * at the 1-hour rate; this project counts the total and prices its 1-hour share at the 1-hour rate.
+ * On consistent lines both rules give the same figures, 1-hour writes included.
  */
 function buildTemplates(fixture) {
   const idRe = new RegExp(
@@ -111,6 +121,7 @@ function buildTemplates(fixture) {
   const templates = [];
   let oneHourLines = 0;
   let oneHourTokens = 0;
+  let fixedLines = 0;
   for (const { lines } of fixture.files) {
     for (const raw of lines) {
       const obj = JSON.parse(raw);
@@ -122,17 +133,19 @@ function buildTemplates(fixture) {
         if (msg.usage && typeof msg.usage === 'object' && msg.model !== '<synthetic>') {
           const u = msg.usage;
           const cc = u.cache_creation_input_tokens ?? 0;
-          const h1 = u.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+          const h1 = Math.min(cc, u.cache_creation?.ephemeral_1h_input_tokens ?? 0);
           if (h1 > 0) {
             oneHourLines++;
             oneHourTokens += h1;
           }
-          u.cache_creation = { ...(u.cache_creation ?? {}), ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: cc };
+          const h5 = cc - h1;
+          if (u.cache_creation?.ephemeral_5m_input_tokens !== h5 || u.cache_creation?.ephemeral_1h_input_tokens !== h1) fixedLines++;
+          u.cache_creation = { ...(u.cache_creation ?? {}), ephemeral_5m_input_tokens: h5, ephemeral_1h_input_tokens: h1 };
           call = {
             model: msg.model,
             messageId: msg.id,
             requestId: obj.requestId,
-            usage: { input: u.input_tokens ?? 0, output: u.output_tokens ?? 0, cacheCreation: cc, cacheRead: u.cache_read_input_tokens ?? 0, h1: 0 },
+            usage: { input: u.input_tokens ?? 0, output: u.output_tokens ?? 0, cacheCreation: cc, cacheRead: u.cache_read_input_tokens ?? 0, h1 },
           };
         }
       }
@@ -152,7 +165,7 @@ function buildTemplates(fixture) {
       templates.push({ type: obj.type, parts, call, toolUseIds, contentIsText: obj.type === 'user' && typeof msg?.content === 'string' });
     }
   }
-  return { templates, oneHourLines, oneHourTokens };
+  return { templates, oneHourLines, oneHourTokens, fixedLines };
 }
 
 /** Fresh ids of the same shape as the originals; one map per repetition. */
@@ -229,7 +242,9 @@ function generateBigSession({ claudeDir, templates, fixture, targetBytes, expect
     fs.closeSync(fd);
   }
   const written = { api_calls: calls.size, tool_calls: toolUses.size, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, cost_usd: 0 };
+  let oneHourPremium = 0; // what pricing the 1-hour writes at the 1-hour rather than the 5-minute rate adds
   for (const { model, usage } of calls.values()) {
+    oneHourPremium += callCost(model, usage) - callCost(model, { ...usage, h1: 0 });
     written.input_tokens += usage.input;
     written.output_tokens += usage.output;
     written.cache_creation_tokens += usage.cacheCreation;
@@ -238,7 +253,7 @@ function generateBigSession({ claudeDir, templates, fixture, targetBytes, expect
   }
   // Not derivable from usage alone: the recorded sessions' own figures (expected.json), per repetition.
   for (const k of ['commits', 'lines_added', 'lines_removed']) written[k] = expectedPerRep[k] * reps;
-  return { sessionId, file, bytes, lines, reps, repSpanMs, shiftOf, written };
+  return { sessionId, file, bytes, lines, reps, repSpanMs, shiftOf, written, oneHourPremium };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,7 +314,7 @@ async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureR
   const fixture = loadFixture(projectsDir);
   const expectedPerRep = {};
   for (const k of ['commits', 'lines_added', 'lines_removed']) expectedPerRep[k] = Object.values(expected).reduce((a, s) => a + s[k], 0);
-  const { templates, oneHourLines, oneHourTokens } = buildTemplates(fixture);
+  const { templates, oneHourLines, oneHourTokens, fixedLines } = buildTemplates(fixture);
   const genStart = performance.now();
   const big = generateBigSession({ claudeDir, templates, fixture, targetBytes, expectedPerRep });
   const genMs = performance.now() - genStart;
@@ -311,21 +326,28 @@ async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureR
   console.log(`      with fresh uuid/parentUuid/promptId, message.id, requestId, tool_use ids (and their tool_use_id), agent ids,`);
   console.log(`      timestamps moved ${big.repSpanMs / 1000} s forward per repetition; ${big.written.api_calls.toLocaleString('en-US')} API calls, ${big.written.tool_calls.toLocaleString('en-US')} tool calls.`);
   console.log(`      Beside it: the ${smallSessions.length} recorded sessions, copied unchanged (one with a subagent).`);
-  console.log(`      NOTE: no 1-hour cache writes in the generated lines: ephemeral_1h_input_tokens set to 0 and the 5-minute`);
-  console.log(`      share set to cache_creation_input_tokens (${oneHourLines} template line(s) had ${oneHourTokens} 1-hour tokens), because`);
-  console.log(`      ccusage 18 prices 1-hour cache writes at the 5-minute rate: with them the costs could not agree.`);
+  console.log(`      1-hour cache writes kept (${oneHourLines} template line(s), ${oneHourTokens} tokens per repetition, priced at the 1-hour rate`);
+  console.log(`      by the generator, by us and by ccusage 20). NOTE: in ${fixedLines} template line(s) the usage.cache_creation breakdown`);
+  console.log(`      (0/0 from the recording's stand-in API) was made to sum to cache_creation_input_tokens, as in real transcripts:`);
+  console.log(`      ccusage 20 counts the breakdown's sum where one is present, this project the total.`);
 
   // ---- 4b. import --drain vs ccusage ----
   const ccusageBin = path.join(root, 'node_modules', '.bin', 'ccusage');
   if (!fs.existsSync(ccusageBin)) throw new Error(`${ccusageBin} is missing: ccusage is a dev dependency (npm ci)`);
   const ccusageJs = fs.realpathSync(ccusageBin);
-  const ccusageEnv = { ...process.env, CLAUDE_CONFIG_DIR: claudeDir, NO_COLOR: '1' };
+  // ccusage 20 also reads other agents' data (Codex, OpenCode, …) under HOME in its cross-agent
+  // reports and auto-discovers a config file: it runs with HOME set to an empty folder, and with
+  // its Claude-only report, so that it reads <tmp>/claude and nothing else.
+  const ccHome = path.join(work, 'ccusage-home');
+  fs.mkdirSync(ccHome, { mode: 0o700 });
+  const ccusageEnv = { ...process.env, HOME: ccHome, CLAUDE_CONFIG_DIR: claudeDir, NO_COLOR: '1' };
   const ccVersion = spawnSync(process.execPath, [ccusageJs, '--version'], { encoding: 'utf8', env: ccusageEnv }).stdout.trim();
   const sessionsInFolder = smallSessions.length + 1;
   console.log('');
   console.log(`  4b. whole process, spawn -> exit, ${cfg.importRuns} runs each, order alternating; page cache warm (the file was just written):`);
   console.log(`      ours    : node dist/cli.js import --claude-dir <tmp>/claude --spool <fresh> --db <fresh> --drain`);
-  console.log(`      ccusage : CLAUDE_CONFIG_DIR=<tmp>/claude ccusage session --offline --json   (ccusage ${ccVersion || '?'})`);
+  console.log(`      ccusage : HOME=<tmp>/empty CLAUDE_CONFIG_DIR=<tmp>/claude ccusage claude session --offline --json   (${ccVersion || 'ccusage ?'};`);
+  console.log(`                its Node launcher runs its native binary; 'claude session' is its Claude Code-only report)`);
 
   const oursRuns = [];
   const ccRuns = [];
@@ -365,7 +387,7 @@ async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureR
   };
   const runCcusage = (k) => {
     const t0 = hrUs();
-    const r = spawnSync(process.execPath, [ccusageJs, 'session', '--offline', '--json'], { env: ccusageEnv, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [ccusageJs, 'claude', 'session', '--offline', '--json'], { env: ccusageEnv, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, encoding: 'utf8' });
     const ms = (hrUs() - t0) / 1000;
     const res = { k, ms, ok: true };
     const fail = (msg) => {
@@ -379,15 +401,16 @@ async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureR
       fail(`stdout is not JSON: ${JSON.stringify((r.stdout ?? '').slice(0, 300))}`);
       return res;
     }
-    // ccusage names a session after the folder that holds its file: the big one is -home-user-big;
-    // the recorded ones are their project folders, plus 'subagents' for the subagent file. Anything
-    // else would mean it read another folder (e.g. ~/.claude) instead of, or as well as, ours.
-    const names = (res.json.sessions ?? []).map((s) => s.sessionId).sort();
-    const want = [BIG_PROJECT, ...listDir(projectsDir)].concat(fixture.agentIds.length ? ['subagents'] : []).sort();
+    // ccusage 20 names a session by its transcript's file name (the session id; a subagent's file
+    // counts for its parent session) and gives the project folder as projectPath. Exactly our
+    // sessions in exactly their folders, or it read another folder instead of, or as well as, ours.
+    const sessions = Array.isArray(res.json.sessions) ? res.json.sessions : [];
+    const names = sessions.map((s) => `${s.projectPath}/${s.sessionId}`).sort();
+    const want = [`${BIG_PROJECT}/${big.sessionId}`, ...fixture.mains].sort();
     res.names = names;
     if (JSON.stringify(names) !== JSON.stringify(want)) fail(`did not read exactly <tmp>/claude: sessions ${JSON.stringify(names)}, expected ${JSON.stringify(want)}`);
-    res.big = (res.json.sessions ?? []).find((s) => s.sessionId === BIG_PROJECT);
-    if (!res.big) fail(`no ${BIG_PROJECT} session in its output`);
+    res.big = sessions.find((s) => s.sessionId === big.sessionId);
+    if (!res.big) fail(`no ${big.sessionId} (the big session) in its output`);
     return res;
   };
   for (let k = 1; k <= cfg.importRuns; k++) {
@@ -402,7 +425,7 @@ async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureR
     if (k < cfg.importRuns) fs.rmSync(oursRuns.at(-1).dir, { recursive: true, force: true });
   }
   table(
-    ['run (first to run)', 'ours: import --drain', 'ccusage session', 'ours / ccusage'],
+    ['run (first to run)', 'ours: import --drain', 'ccusage claude session', 'ours / ccusage'],
     oursRuns.map((o, i) => [`${o.k} (${o.k % 2 === 1 ? 'ours' : 'ccusage'})`, fmtMs(o.ms), fmtMs(ccRuns[i].ms), (o.ms / ccRuns[i].ms).toFixed(3)]),
   );
   const oursMed = median(oursRuns.map((r) => r.ms));
@@ -448,7 +471,12 @@ async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureR
   table(['figure', 'generator', 'ours (db)', 'ccusage (json)', ''], rows);
   if (!figureProblems.length && oursRuns.every((o) => o.figures)) {
     const d = relDiff(bigRow.cost_usd, ccRuns.at(-1).big.totalCost);
-    console.log(`  cost: ours vs ccusage differ by ${d.toExponential(2)} relative (float summation order)`);
+    console.log(`  cost: ours vs ccusage differ by ${d.toExponential(2)} relative (float summation order).`);
+    const share = big.oneHourPremium / big.written.cost_usd;
+    if (share > 10 * COST_REL_TOL) {
+      console.log(`  The 1-hour cache writes cost ${fmtUsd(big.oneHourPremium)} more at the 1-hour rate than at the 5-minute one (${share.toExponential(2)} of the`);
+      console.log(`  total): ccusage's cost agreeing to ${COST_REL_TOL} relative shows that it prices them at the 1-hour rate, as we do.`);
+    }
   }
   // The recorded sessions beside it must still give expected.json's figures (1-hour write included).
   const smallBad = [];
