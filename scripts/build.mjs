@@ -1,6 +1,7 @@
 // Build: bundles the hook (dist/hook.cjs: CommonJS, everything inlined, so Node loads one small
-// file) and the CLI (dist/cli.js, a version check, then dist/main.js: ESM; better-sqlite3 stays
-// external because it is native).
+// file), the status line (dist/statusline.cjs: the same, with better-sqlite3 external and loaded
+// only when a database exists) and the CLI (dist/cli.js, a version check, then dist/main.js: ESM;
+// better-sqlite3 stays external because it is native).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,6 +43,17 @@ await build({
 });
 await build({
   ...common,
+  entryPoints: ['src/statusline/main.ts'],
+  outfile: 'dist/statusline.cjs',
+  format: 'cjs',
+  minify: true,
+  external: ['better-sqlite3'],
+  banner: { js: '#!/usr/bin/env node' },
+  // The status line always passes its own file (__filename) where import.meta.url would be used.
+  define: { 'import.meta.url': 'undefined' },
+});
+await build({
+  ...common,
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/main.js',
   format: 'esm',
@@ -72,4 +84,5 @@ await build({
   },
 });
 fs.chmodSync('dist/hook.cjs', 0o755);
+fs.chmodSync('dist/statusline.cjs', 0o755);
 fs.chmodSync('dist/cli.js', 0o755);

@@ -4,7 +4,6 @@
 // settings-hooks.ts; the service files are service.ts.
 import fs from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js';
 import { defaultClaudeDir } from './import.js';
 import { UsageError, parseOptions } from './usage.js';
@@ -19,19 +18,21 @@ import {
   type ServicePlan,
   type WorkerCommand,
 } from './service.js';
+import { type HookChange, hookCommand, mergeOurHooks, ourHookMatcher, removeOurHooks, shellQuote } from './settings-hooks.js';
+import { backUp, loadSettings, writeSettings } from './settings-file.js';
+import { type StatusLineChange, mergeOurStatusLine, removeOurStatusLine } from './settings-statusline.js';
 import {
-  type HookChange,
-  InvalidSettingsError,
-  type JsonObject,
-  hookCommand,
-  mergeOurHooks,
-  ourHookMatcher,
-  parseSettings,
-  removeOurHooks,
-  shellQuote,
-} from './settings-hooks.js';
+  InvalidSavedStatusLineError,
+  describeEntry,
+  describeStatusLineChange,
+  isOurStatusLine,
+  ourStatusLineEntry,
+  readSavedStatusLine,
+  saveStatusLine,
+  savedStatusLineFile,
+} from './install-statusline.js';
 
-export const INSTALL_HELP = `Usage: claude-metrics install [--settings FILE] [--spool DIR] [--dry-run]
+export const INSTALL_HELP = `Usage: claude-metrics install [--settings FILE] [--spool DIR] [--dry-run] [--statusline [--force] [--db FILE]]
        claude-metrics install --service [--print] [--spool DIR] [--db FILE] [--settings FILE]
 
 Registers the claude-metrics hook in Claude Code's settings for SessionStart, Stop,
@@ -45,25 +46,33 @@ run changes nothing. An invalid settings file is refused and left untouched.
                     ~/.claude/settings.json); created if missing
   --spool DIR       spool the hook writes to (default: $CLAUDE_METRICS_SPOOL, else <package>/spool)
   --dry-run         print what would change; change nothing
+  --statusline      also set Claude Code's statusLine to 'claude-metrics-statusline' (absolute
+                    node and dist/statusline.cjs paths, --spool and --db when not the defaults,
+                    padding 0). Another tool's statusLine is left untouched and install stops
+                    (exit 1), unless:
+  --force           with --statusline: replace another tool's statusLine, saving it first in
+                    FILE.claude-metrics-saved-statusline.json; uninstall puts it back
   --service         also run the worker as a service: a systemd user unit on Linux
                     (~/.config/systemd/user/claude-metrics.service, enabled and started), a
                     launchd agent on macOS; restarted on failure, started at login
   --print           with --service: print the unit (or agent) and change nothing
-  --db FILE         with --service: database the worker writes (default: $CLAUDE_METRICS_DB,
-                    else ~/.claude/claude_metrics.db)
+  --db FILE         with --service or --statusline: the database the worker writes and the
+                    status line reads (default: $CLAUDE_METRICS_DB, else ~/.claude/claude_metrics.db)
   --help, -h        show this help
 
 Exit codes: 0 installed (or already installed), 1 the settings file is invalid or could not be
-written, or the service could not be enabled (systemd not available: what to do is printed),
-2 usage error.
+written, another tool's statusLine is there (without --force), or the service could not be
+enabled (systemd not available: what to do is printed), 2 usage error.
 `;
 
 export const UNINSTALL_HELP = `Usage: claude-metrics uninstall [--settings FILE] [--dry-run]
 
 Removes exactly what 'claude-metrics install' added: our hook entries (an event list that only
-they filled goes with them; other tools' hooks and every other key stay), after a backup of the
-settings file, and the service unit or launchd agent if one was installed (stopped first). The
-spool and the database are kept.
+they filled goes with them; other tools' hooks and every other key stay) and our statusLine
+(another tool's entry that 'install --statusline --force' replaced is put back exactly, from
+FILE.claude-metrics-saved-statusline.json), after a backup of the settings file, and the
+service unit or launchd agent if one was installed (stopped first). The spool and the database
+are kept.
 
   --settings FILE   Claude Code settings (default: $CLAUDE_CONFIG_DIR/settings.json, else
                     ~/.claude/settings.json)
@@ -94,68 +103,8 @@ function workerCommand(spool: string | undefined, db: string | undefined): Worke
   };
 }
 
-/** The settings file's text, or null when it does not exist yet. */
-function readSettingsText(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
-
-/** Copies the file to `<file>.bak-<UTC time>` (never over an earlier backup); returns that name. */
-function backUp(file: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '');
-  for (let n = 0; ; n++) {
-    const backup = `${file}.bak-${stamp}${n === 0 ? '' : `-${n}`}`;
-    try {
-      fs.copyFileSync(file, backup, fs.constants.COPYFILE_EXCL);
-      return backup;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-}
-
-/** Backs up the current file (if any), then replaces it atomically; returns the backup's path. */
-function writeSettings(file: string, existed: boolean, settings: JsonObject): string | null {
-  let backup: string | null = null;
-  if (existed) {
-    backup = backUp(file);
-  } else {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  }
-  // write-file-atomic follows a symlinked settings.json to its target and keeps an existing file's mode.
-  writeFileAtomic.sync(file, `${JSON.stringify(settings, null, 2)}\n`, existed ? {} : { mode: 0o600 });
-  return backup;
-}
-
 function describe(change: HookChange): string {
   return `  ${change.action === 'add' ? '+' : '-'} ${change.event.padEnd(12)} ${change.command}`;
-}
-
-interface LoadedSettings {
-  file: string;
-  existed: boolean;
-  settings: JsonObject;
-}
-
-function loadSettings(file: string, command: string): LoadedSettings | null {
-  let text: string | null;
-  try {
-    text = readSettingsText(file);
-  } catch (e) {
-    err(`claude-metrics ${command}: cannot read ${file}: ${(e as Error).message}`);
-    return null;
-  }
-  try {
-    return { file, existed: text !== null, settings: text === null ? {} : parseSettings(text) };
-  } catch (e) {
-    if (!(e instanceof InvalidSettingsError)) throw e;
-    err(`claude-metrics ${command}: ${file} is not a settings file we can change: ${e.message}. Left untouched; fix it and run again.`);
-    return null;
-  }
 }
 
 export async function installCommand(argv: string[]): Promise<number> {
@@ -167,6 +116,8 @@ export async function installCommand(argv: string[]): Promise<number> {
       spool: { type: 'string' },
       db: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      statusline: { type: 'boolean' },
+      force: { type: 'boolean' },
       service: { type: 'boolean' },
       print: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -177,6 +128,7 @@ export async function installCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.print && !values.service) throw new UsageError('--print goes with --service');
+  if (values.force && !values.statusline) throw new UsageError('--force goes with --statusline');
   const worker = workerCommand(values.spool, values.db);
   const plan = servicePlan(worker);
   if (values.service && values.print) {
@@ -195,22 +147,38 @@ export async function installCommand(argv: string[]): Promise<number> {
   if (!loaded) return 1;
   const defaultSpool = path.join(packageRoot(), 'spool');
   const command = hookCommand(process.execPath, hookPath(), worker.spoolDir === defaultSpool ? null : worker.spoolDir);
-  const { settings, changes } = mergeOurHooks(loaded.settings, command, ourHookMatcher(hookPath()));
+  const hooks = mergeOurHooks(loaded.settings, command, ourHookMatcher(hookPath()));
+  let settings = hooks.settings;
+  const lines = hooks.changes.map(describe);
+  let statusLine: StatusLineChange = { action: 'none' };
+  if (values.statusline) {
+    ({ settings, change: statusLine } = mergeOurStatusLine(settings, ourStatusLineEntry(values.spool, values.db), isOurStatusLine(), values.force ?? false));
+    if (statusLine.action === 'refuse-other') {
+      err(`claude-metrics install: ${file} already has another tool's statusLine (${describeEntry(statusLine.old)}); left untouched.`);
+      err(`Run 'claude-metrics install --statusline --force' to replace it: it is saved in ${savedStatusLineFile(file)} and 'claude-metrics uninstall' puts it back.`);
+      return 1;
+    }
+    lines.push(...describeStatusLineChange(statusLine));
+  }
+  const what = values.statusline ? 'the hook and the status line' : 'the hook';
 
-  if (changes.length === 0) out(`hook already installed in ${file}; nothing changed`);
+  if (lines.length === 0) out(`${what} already installed in ${file}; nothing changed`);
   else if (dryRun) {
     out(`would change ${file}${loaded.existed ? '' : ' (created)'}:`);
-    for (const c of changes) out(describe(c));
+    for (const line of lines) out(line);
+    if (statusLine.action === 'replace-other') out(`would save the replaced statusLine in ${savedStatusLineFile(file)}`);
   } else {
     let backup: string | null;
     try {
+      // The other tool's entry is saved first: once the settings change, it exists nowhere else.
+      if (statusLine.action === 'replace-other') out(`saved the replaced statusLine in ${saveStatusLine(file, statusLine.old, backUp)}`);
       backup = writeSettings(file, loaded.existed, settings);
     } catch (e) {
       err(`claude-metrics install: cannot write ${file}: ${(e as Error).message}`);
       return 1;
     }
-    out(`installed the hook in ${file}${backup ? ` (backup: ${backup})` : ' (created)'}:`);
-    for (const c of changes) out(describe(c));
+    out(`installed ${what} in ${file}${backup ? ` (backup: ${backup})` : ' (created)'}:`);
+    for (const line of lines) out(line);
   }
   if (!values.service) {
     if (!dryRun) out(`start the worker: 'claude-metrics install --service', or run 'claude-metrics worker'${values.spool ? ` --spool ${shellQuote(worker.spoolDir)}` : ''}`);
@@ -285,21 +253,41 @@ export async function uninstallCommand(argv: string[]): Promise<number> {
   const file = path.resolve(values.settings ?? defaultSettingsFile());
   const loaded = loadSettings(file, 'uninstall');
   if (!loaded) return 1;
-  const { settings, changes } = removeOurHooks(loaded.settings, ourHookMatcher(hookPath()));
-  if (changes.length === 0) out(`no claude-metrics hook in ${file}; nothing changed`);
+  const hooks = removeOurHooks(loaded.settings, ourHookMatcher(hookPath()));
+  let settings = hooks.settings;
+  const lines = hooks.changes.map(describe);
+  let saved: { statusLine: unknown } | null;
+  try {
+    saved = readSavedStatusLine(file);
+  } catch (e) {
+    if (!(e instanceof InvalidSavedStatusLineError)) throw e;
+    err(`claude-metrics uninstall: ${e.message}; ${file} left untouched. Fix or remove it and run again.`);
+    return 1;
+  }
+  const statusLine = removeOurStatusLine(settings, isOurStatusLine(), saved);
+  if (statusLine !== null) {
+    settings = statusLine.settings;
+    lines.push(`  - statusLine   ${describeEntry(statusLine.removed)}`);
+    if (statusLine.restored) lines.push(`  + statusLine   ${describeEntry(saved!.statusLine)} (put back from ${savedStatusLineFile(file)})`);
+  } else if (saved !== null) {
+    out(`the statusLine in ${file} is not ours: left as it is, and the entry saved in ${savedStatusLineFile(file)} kept`);
+  }
+  if (lines.length === 0) out(`no claude-metrics hook or status line in ${file}; nothing changed`);
   else if (dryRun) {
     out(`would change ${file}:`);
-    for (const c of changes) out(describe(c));
+    for (const line of lines) out(line);
   } else {
     let backup: string | null;
     try {
       backup = writeSettings(file, true, settings);
+      // Only once the settings hold the entry again is the saved copy no longer needed.
+      if (statusLine?.restored) fs.rmSync(savedStatusLineFile(file));
     } catch (e) {
       err(`claude-metrics uninstall: cannot write ${file}: ${(e as Error).message}`);
       return 1;
     }
-    out(`removed the hook from ${file} (backup: ${backup}):`);
-    for (const c of changes) out(describe(c));
+    out(`removed claude-metrics from ${file} (backup: ${backup}):`);
+    for (const line of lines) out(line);
   }
   return uninstallService(servicePlan(workerCommand(undefined, undefined)), dryRun);
 }

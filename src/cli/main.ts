@@ -12,6 +12,7 @@ import { installCommand, uninstallCommand } from './install.js';
 import { EXIT_USAGE, UsageError, closest, parseOptions } from './usage.js';
 import { statusCommand } from './status.js';
 import { reportCommand } from './report.js';
+import { statuslineCommand } from '../statusline/command.js';
 
 /** A watching worker already holds the spool. */
 const EXIT_ALREADY_RUNNING = 3;
@@ -30,6 +31,7 @@ Commands:
   status            spool, worker, database and today's cost at a glance (exit 1: needs attention)
   dead              list, show, retry or purge dead letters (payloads that could not apply)
   report            cost and tokens per day, week, month, session, model or project
+  statusline        Claude Code's status line: one line of costs, block and limits (install --statusline)
 
 Options:
   --help, -h        show help (also: claude-metrics <command> --help)
@@ -257,7 +259,7 @@ async function importCommand(argv: string[]): Promise<number> {
   return runWorker({ spoolDir, dbPath: resolveDbPath(values.db), drain: true, logger, pricesFile: resolvePricesFile(undefined) }, logger, tty);
 }
 
-const COMMANDS = new Set(['worker', 'import', 'install', 'uninstall', 'status', 'dead', 'report']);
+const COMMANDS = new Set(['worker', 'import', 'install', 'uninstall', 'status', 'dead', 'report', 'statusline']);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -277,6 +279,10 @@ export async function main(argv: string[]): Promise<number> {
         return await deadCommand(rest);
       case 'report':
         return await reportCommand(rest);
+      case 'statusline':
+        // Prints its one line and ends the process itself, with exit code 0 whatever happens.
+        statuslineCommand(rest, 'claude-metrics statusline', typeof __filename === 'string' ? __filename : undefined);
+        return await new Promise<never>(() => {});
       case '--version':
       case '-V':
         process.stdout.write(`${version()}\n`);

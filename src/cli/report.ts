@@ -9,6 +9,8 @@ import { UsageError, parseOptions } from './usage.js';
 import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type ReportOptions, type Row, runReport, schemaVersion } from '../report/queries.js';
 import { type Column, fmtCost, fmtDuration, fmtInt, renderTable } from '../report/table.js';
 import { checkTimeZone, parseDay, systemTimeZone } from '../report/time.js';
+import { REPORT_BUDGET_PERIOD, type ReportBudget, budgetCell, withBudget } from '../report/budgets.js';
+import { type Budgets, InvalidConfigError, loadUserConfig, resolveConfigFile } from '../shared/user-config.js';
 
 export const REPORT_HELP = `Usage: claude-metrics report <daily|weekly|monthly|session|model|project> [options]
 
@@ -25,6 +27,9 @@ Cost, tokens and sessions from the database, as a table (or JSON).
   --start-of-week DAY      weekly: monday (default) or sunday
   --breakdown              per-model rows under each row (JSON: a "breakdown" array)
   --json                   print JSON (fields: docs/REPORTS.md)
+                           daily, weekly, monthly: the config file's day, week or month budget
+                           ($CLAUDE_METRICS_CONFIG, else ~/.config/claude-metrics/config.json)
+                           is shown beside each period (JSON: budget, budget_used_pct, budget_level)
   --db FILE                database (default: $CLAUDE_METRICS_DB, else ~/.claude/claude_metrics.db)
   --help, -h               show this help
 
@@ -39,6 +44,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stdout.write(REPORT_HELP);
     return 0;
   }
+  const budgets = reportBudgets(opts.kind);
+  if (budgets === null) return 1;
   if (!fs.existsSync(opts.dbPath)) {
     process.stderr.write(`claude-metrics report: no database at ${opts.dbPath} (run the worker first, or pass --db FILE)\n`);
     return 1;
@@ -50,7 +57,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stderr.write(`claude-metrics report: cannot open ${opts.dbPath}: ${(err as Error).message}\n`);
     return 1;
   }
-  let report: Report;
+  let report: Report & { budget?: ReportBudget };
   try {
     const version = schemaVersion(db);
     if (version < MIN_SCHEMA_VERSION) {
@@ -59,7 +66,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
       );
       return 1;
     }
-    report = runReport(db, opts);
+    report = withBudget(runReport(db, opts), budgets);
   } catch (err) {
     process.stderr.write(`claude-metrics report: ${(err as Error).message}\n`);
     return 1;
@@ -69,6 +76,18 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(formatReport(report, process.stdout.isTTY ? process.stdout.columns : undefined));
   return 0;
+}
+
+/** The config file's budgets for a report by period; null (after saying why) when the file cannot be used. */
+function reportBudgets(kind: ReportKind): Budgets | null {
+  if (REPORT_BUDGET_PERIOD[kind] === undefined) return {};
+  try {
+    return loadUserConfig(resolveConfigFile()).budgets;
+  } catch (err) {
+    if (!(err instanceof InvalidConfigError)) throw err;
+    process.stderr.write(`claude-metrics report: invalid config file ${err.message}\n`);
+    return null;
+  }
 }
 
 interface Parsed extends ReportOptions {
@@ -148,9 +167,10 @@ function tokenCells(r: Row | Report['totals']): string[] {
 }
 
 /** The report as a table sized to `width` (a terminal's columns) or unlimited when undefined. */
-export function formatReport(report: Report, width: number | undefined): string {
+export function formatReport(report: Report & { budget?: ReportBudget }, width: number | undefined): string {
   const range = `${report.since ?? 'first'} … ${report.until ?? 'last'}`;
-  const title = `claude-metrics ${report.report} report, ${range} (${report.timezone}${report.start_of_week ? `, weeks start ${report.start_of_week}` : ''})\n\n`;
+  const budget = report.budget ? `; budget ${fmtCost(report.budget.usd)} per ${report.budget.period}` : '';
+  const title = `claude-metrics ${report.report} report, ${range} (${report.timezone}${report.start_of_week ? `, weeks start ${report.start_of_week}` : ''})${budget}\n\n`;
   if (report.rows.length === 0) return `${title}No data in this range.\n`;
   let columns: Column[];
   let rows: string[][];
@@ -210,6 +230,12 @@ export function formatReport(report: Report, width: number | undefined): string 
       return cells(String(r[key]), shortList(r.models), r, true);
     });
     totals = cells('Total', '', report.totals, true);
+  }
+  if (report.budget) {
+    // The share of the period's budget spent, past it marked '!'.
+    columns.push({ header: 'Budget', align: 'right' });
+    rows.forEach((cells, i) => cells.push(budgetCell(report.rows[i]!)));
+    totals.push('');
   }
   const note = report.rows.some((r) => r.unpriced_calls > 0) ? '* some calls are of a model without a known price: their cost is not included\n' : '';
   return title + renderTable({ columns, rows, subRows, totals, width }) + note;

@@ -12,6 +12,10 @@ import { type LockState, probeWorkerLock } from '../shared/worker-lock.js';
 import { defaultClaudeDir } from './import.js';
 import { UsageError, parseOptions } from './usage.js';
 import { HOOK_EVENTS, ourHookMatcher, parseSettings } from './settings-hooks.js';
+import { type LocalRange, localDayRange, spentBetween } from '../report/spend.js';
+import { resolveConfigFile } from '../shared/user-config.js';
+import { type StatusLineStatus, formatStatusLine, gatherStatusLine } from './install-statusline.js';
+import { type BudgetStatus, budgetProblems, formatBudgets, gatherBudgets } from './status-budgets.js';
 
 export const DEFAULT_MAX_WAIT_SECONDS = 300;
 
@@ -34,13 +38,17 @@ sessions) and the cost of today's API calls. Reads only: creates and changes not
 JSON fields: ok, problems [strings], spool {path, exists, incoming, processing, dead,
 oldest_waiting {id, received_at, age_seconds} | null, waiting_too_long, max_wait_seconds},
 worker {running, pid, since}, hook {settings, events [the events that run our hook], error},
-database {path, exists, size_bytes, schema_version, sessions,
-last_applied {id, event, session_id, applied_at} | null, error}, day {date, time_zone, start,
-end, cost_usd, api_calls}. A missing database or spool is not a problem (counts are 0).
+statusline {state: ours | other | none, command, error}, database {path, exists, size_bytes,
+schema_version, sessions, last_applied {id, event, session_id, applied_at} | null, error}, day
+{date, time_zone, start, end, cost_usd, api_calls}, budgets {config, error, budgets, checks
+[{period, start, end, budget_usd, cost_usd, used_pct, level: ok | warn | over}],
+database_error}. A missing database or spool is not a problem (counts are 0).
 
 Exit codes: 0 healthy; 1 attention: no worker watching the spool, the hook not registered for
 all four events, payloads waiting longer than --max-wait, dead letters (see 'claude-metrics dead
-list'), or a database that cannot be read (with --spool-only: only the last three); 2 usage error.
+list'), a database that cannot be read, a budget exceeded (this day, week, month or 5-hour block;
+$CLAUDE_METRICS_CONFIG, else ~/.config/claude-metrics/config.json) or a config file that cannot
+be used (with --spool-only: only payloads waiting, dead letters and the database); 2 usage error.
 `;
 
 export interface SpoolStatus {
@@ -67,15 +75,8 @@ export interface DatabaseStatus {
   error: string | null;
 }
 
-export interface DayRange {
-  /** YYYY-MM-DD, in the system time zone. */
-  date: string;
-  time_zone: string;
-  /** The local day's first instant, RFC 3339 UTC. */
-  start: string;
-  /** The next local day's first instant, RFC 3339 UTC (exclusive). */
-  end: string;
-}
+/** The local day as a UTC range (src/report/spend.ts). */
+export type DayRange = LocalRange;
 
 export interface DayCost extends DayRange {
   /** Sum of token_usage.cost_usd for calls in [start, end); null when the database has no costs. */
@@ -98,38 +99,13 @@ export interface StatusReport {
   spool: SpoolStatus;
   worker: LockState;
   hook: HookStatus;
+  statusline: StatusLineStatus;
   database: DatabaseStatus;
   day: DayCost;
+  budgets: BudgetStatus;
 }
 
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/**
- * The local day (system time zone) as a UTC range: `date` YYYY-MM-DD, or the day of `now`.
- * Built with the Date constructor's local fields, so a day with a DST change is 23 or 25 hours.
- */
-export function localDayRange(date?: string, now: Date = new Date()): DayRange {
-  let y = now.getFullYear();
-  let m = now.getMonth();
-  let d = now.getDate();
-  if (date !== undefined) {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-    const [py, pm, pd] = match ? [Number(match[1]), Number(match[2]) - 1, Number(match[3])] : [NaN, NaN, NaN];
-    const check = new Date(py, pm, pd);
-    if (!match || check.getFullYear() !== py || check.getMonth() !== pm || check.getDate() !== pd) {
-      throw new RangeError(`not a date (YYYY-MM-DD): ${JSON.stringify(date)}`);
-    }
-    [y, m, d] = [py, pm, pd];
-  }
-  return {
-    date: `${String(y).padStart(4, '0')}-${pad2(m + 1)}-${pad2(d)}`,
-    time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-    start: new Date(y, m, d).toISOString(),
-    end: new Date(y, m, d + 1).toISOString(),
-  };
-}
+export { localDayRange };
 
 /** Payload ids in one spool folder; a missing folder has none. */
 function payloadIdsIn(dir: string): string[] {
@@ -194,15 +170,7 @@ export function gatherDatabase(dbPath: string, range: DayRange): { database: Dat
       const row = db.prepare('SELECT id, event, session_id, applied_at FROM payloads ORDER BY id DESC LIMIT 1').get();
       database.last_applied = (row as DatabaseStatus['last_applied']) ?? null;
     }
-    if (tables.has('token_usage')) {
-      const columns = new Set(db.prepare("SELECT name FROM pragma_table_info('token_usage')").pluck().all() as string[]);
-      // RFC 3339 UTC text compares as time: a range on the indexed column.
-      const sum = db
-        .prepare(`SELECT count(*) AS calls${columns.has('cost_usd') ? ', total(cost_usd) AS cost' : ''} FROM token_usage WHERE timestamp >= ? AND timestamp < ?`)
-        .get(range.start, range.end) as { calls: number; cost?: number };
-      day.api_calls = sum.calls;
-      day.cost_usd = sum.cost ?? null;
-    }
+    Object.assign(day, spentBetween(db, range.start, range.end));
   } catch (err) {
     database.error = (err as Error).message;
   } finally {
@@ -267,9 +235,11 @@ export function gatherStatus(options: { spoolDir: string; dbPath: string; maxWai
   const spool = gatherSpool(options.spoolDir, options.maxWaitSeconds, now.getTime());
   const worker = gatherWorker(options.spoolDir);
   const hook = gatherHook(path.join(defaultClaudeDir(), 'settings.json'), path.join(packageRoot(), 'dist', 'hook.cjs'));
+  const statusline = gatherStatusLine(path.join(defaultClaudeDir(), 'settings.json'));
   const { database, day } = gatherDatabase(options.dbPath, localDayRange(options.day, now));
-  const problems = problemsOf(spool, database, worker, hook, options.scope);
-  return { ok: problems.length === 0, problems, spool, worker, hook, database, day };
+  const budgets = gatherBudgets(resolveConfigFile(), options.dbPath, now);
+  const problems = [...problemsOf(spool, database, worker, hook, options.scope), ...((options.scope ?? 'all') === 'all' ? budgetProblems(budgets) : [])];
+  return { ok: problems.length === 0, problems, spool, worker, hook, statusline, database, day, budgets };
 }
 
 function bytes(n: number): string {
@@ -306,6 +276,7 @@ export function formatStatus(r: StatusReport): string {
           ? "not installed (run 'claude-metrics install')"
           : `only for ${h.events.join(', ')} (run 'claude-metrics install')`;
   rows.push(['hook', `${hookText} in ${h.settings}`]);
+  rows.push(['status line', formatStatusLine(r.statusline)]);
   const d = r.database;
   rows.push(['database', `${d.path}${d.exists ? ` (${bytes(d.size_bytes)}${d.schema_version !== null ? `, schema ${d.schema_version}` : ''})` : ' (not created yet)'}`]);
   rows.push(['  sessions', String(d.sessions)]);
@@ -313,6 +284,7 @@ export function formatStatus(r: StatusReport): string {
   rows.push(['  last applied', la ? `${la.applied_at} ${la.event} of session ${la.session_id} (${la.id})` : '-']);
   const cost = r.day.cost_usd === null ? 'unknown (no costs in this database)' : `$${r.day.cost_usd.toFixed(4)}`;
   rows.push([r.day.date === localDayRange().date ? '  today' : `  ${r.day.date}`, `${cost}, ${r.day.api_calls} API calls (${r.day.date}, ${r.day.time_zone})`]);
+  rows.push(['budgets', formatBudgets(r.budgets)]);
   const width = Math.max(...rows.map(([label]) => label.length));
   const lines = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
   lines.push(r.ok ? 'status: ok' : `status: attention`);

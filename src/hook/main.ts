@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot, SPOOL_ENV } from '../shared/config.js';
+import { readBoundedStdin } from '../shared/bounded-stdin.js';
 import { writePayload } from '../shared/spool-write.js';
 
 /** The worker dead-letters anything over 8 MiB; one byte more is enough to show that. */
@@ -47,47 +48,6 @@ function spoolRootFromArgs(argv: string[]): string {
   return path.resolve(flag ?? (fromEnv ? fromEnv : path.join(packageRoot(self), 'spool')));
 }
 
-/**
- * Reads stdin to its end, at most STDIN_CAP_BYTES, giving up after STDIN_TIMEOUT_MS. It uses
- * process.stdin (an event-loop stream for pipes and sockets), not fs.read on fd 0: a read blocked
- * in libuv's thread pool would keep process.exit() from returning when stdin never closes.
- */
-function readStdin(done: (bytes: Buffer, timedOut: boolean) => void): void {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let finished = false;
-  const finish = (timedOut: boolean): void => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    done(Buffer.concat(chunks, total).subarray(0, STDIN_CAP_BYTES), timedOut);
-  };
-  // When the timer fires, give up only once stdin has stopped making progress: a hook starved of
-  // CPU may find its timer expired at its first loop turn while the whole payload (and EOF)
-  // already waits on stdin. Timers run before I/O in each turn of the event loop, and Node 24
-  // delivers a pipe's data and its EOF in different turns (Node 22 in one), so each check runs
-  // after a poll phase (setImmediate) and waits for two turns in a row that brought nothing.
-  const IDLE_TURNS = 2;
-  const giveUpWhenIdle = (seen: number, idle: number): void => {
-    if (finished) return;
-    if (total !== seen) return void setImmediate(() => giveUpWhenIdle(total, 0));
-    if (idle + 1 >= IDLE_TURNS) return finish(true);
-    setImmediate(() => giveUpWhenIdle(seen, idle + 1));
-  };
-  const timer = setTimeout(() => {
-    const seen = total;
-    setImmediate(() => giveUpWhenIdle(seen, 0));
-  }, STDIN_TIMEOUT_MS);
-  const stdin = process.stdin;
-  stdin.on('data', (chunk: Buffer) => {
-    chunks.push(chunk);
-    total += chunk.length;
-    if (total >= STDIN_CAP_BYTES) finish(false);
-  });
-  stdin.on('end', () => finish(false));
-  stdin.on('error', (err) => fail(`cannot read stdin: ${err.message} (payload not spooled)`));
-}
-
 /** node:tty is loaded only for a character device (a terminal or /dev/null), never for a pipe. */
 function stdinIsTerminal(): boolean {
   let stat: fs.Stats;
@@ -103,7 +63,7 @@ function stdinIsTerminal(): boolean {
 function main(): void {
   const root = spoolRootFromArgs(process.argv.slice(2));
   if (stdinIsTerminal()) fail('no payload: stdin is a terminal (Claude Code pipes the event on stdin)');
-  readStdin((bytes, timedOut) => {
+  readBoundedStdin({ capBytes: STDIN_CAP_BYTES, timeoutMs: STDIN_TIMEOUT_MS }, (bytes, timedOut) => {
     if (bytes.length === 0) {
       fail(timedOut ? `stdin stayed open and empty for ${STDIN_TIMEOUT_MS} ms (payload not spooled)` : 'empty stdin (payload not spooled)');
     }
@@ -120,7 +80,7 @@ function main(): void {
       // stdout closed by the caller: nothing left to tell it, and the payload is safe.
     }
     process.exit(0);
-  });
+  }, (err) => fail(`cannot read stdin: ${err.message} (payload not spooled)`));
 }
 
 try {

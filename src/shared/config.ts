@@ -20,8 +20,9 @@ export function packageRoot(fromFile: string = fileURLToPath(import.meta.url)): 
   }
 }
 
-export function resolveSpoolDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = flag ?? nonEmpty(env[SPOOL_ENV]) ?? path.join(packageRoot(), 'spool');
+/** `fromFile`: a file of the package, for bundles where import.meta.url is not there (CommonJS). */
+export function resolveSpoolDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, fromFile?: string): string {
+  const chosen = flag ?? nonEmpty(env[SPOOL_ENV]) ?? path.join(packageRoot(fromFile), 'spool');
   return path.resolve(chosen);
 }
 

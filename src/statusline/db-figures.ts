@@ -1,0 +1,73 @@
+// The status line's figures from the database: this session's row, the local day's, week's and
+// month's spending, and the active 5-hour block, each only when a field shown needs it. The
+// database is opened read-only with a short busy timeout; better-sqlite3 (native, the slowest
+// thing to load) is required only when the database file exists. Any failure ends the reading
+// with a note and the figures read so far: the line is printed whatever happens.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
+import { type ActiveBlock, activeBlock } from '../report/blocks.js';
+import { MIN_SCHEMA_VERSION } from '../report/queries.js';
+import { localDayRange, localMonthRange, localWeekRange, spentBetween } from '../report/spend.js';
+import type { DbNeed } from './fields.js';
+
+/** How long a query may wait for a lock before the line goes without the database's figures. */
+export const BUSY_TIMEOUT_MS = 100;
+
+export interface SessionRow {
+  total_cost_usd: number | null;
+  cost_complete: number | null;
+  /** 'transcript' when the figures come from its transcripts (exact). */
+  cost_source: string | null;
+  reported_cost_usd: number | null;
+}
+
+export interface DbFigures {
+  session: SessionRow | null;
+  day: number | null;
+  week: number | null;
+  month: number | null;
+  block: ActiveBlock | null;
+}
+
+type DatabaseConstructor = typeof BetterSqlite3;
+
+function loadSqlite(): DatabaseConstructor {
+  // __filename in the CommonJS bundle (and in dist/cli.js, from its banner); import.meta.url under tsx.
+  const requireHere = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  return requireHere('better-sqlite3') as DatabaseConstructor;
+}
+
+export function readDbFigures(dbPath: string, sessionId: string | null, needs: Set<DbNeed>, now: Date, note: (message: string) => void): DbFigures {
+  const figures: DbFigures = { session: null, day: null, week: null, month: null, block: null };
+  if (!fs.existsSync(dbPath)) {
+    note(`no database at ${dbPath}: costs from the payload only`);
+    return figures;
+  }
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    const Database = loadSqlite();
+    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < MIN_SCHEMA_VERSION) {
+      note(`${dbPath} has schema version ${version} (< ${MIN_SCHEMA_VERSION}): run the worker once to upgrade it`);
+      return figures;
+    }
+    if (sessionId !== null) {
+      const row = db.prepare('SELECT total_cost_usd, cost_complete, cost_source, reported_cost_usd FROM sessions WHERE session_id = ?').get(sessionId);
+      figures.session = (row as SessionRow | undefined) ?? null;
+    }
+    const ranges = { day: () => localDayRange(undefined, now), week: () => localWeekRange(now), month: () => localMonthRange(now) };
+    for (const period of ['day', 'week', 'month'] as const) {
+      if (!needs.has(period)) continue;
+      const range = ranges[period]();
+      figures[period] = spentBetween(db, range.start, range.end).cost_usd;
+    }
+    if (needs.has('block')) figures.block = activeBlock(db, now);
+  } catch (err) {
+    note(`cannot read ${dbPath}: ${(err as Error).message}`);
+  } finally {
+    db?.close();
+  }
+  return figures;
+}
