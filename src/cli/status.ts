@@ -48,7 +48,7 @@ Exit codes: 0 healthy; 1 attention: no worker watching the spool, the hook not r
 all four events, payloads waiting longer than --max-wait, dead letters (see 'claude-metrics dead
 list'), a database that cannot be read, a budget exceeded (this day, week, month or 5-hour block;
 $CLAUDE_METRICS_CONFIG, else ~/.config/claude-metrics/config.json) or a config file that cannot
-be used (with --spool-only: only payloads waiting, dead letters and the database); 2 usage error.
+be used (with --spool-only: no worker and no hook are no problem); 2 usage error.
 `;
 
 export interface SpoolStatus {
@@ -238,7 +238,7 @@ export function gatherStatus(options: { spoolDir: string; dbPath: string; maxWai
   const statusline = gatherStatusLine(path.join(defaultClaudeDir(), 'settings.json'));
   const { database, day } = gatherDatabase(options.dbPath, localDayRange(options.day, now));
   const budgets = gatherBudgets(resolveConfigFile(), options.dbPath, now);
-  const problems = [...problemsOf(spool, database, worker, hook, options.scope), ...((options.scope ?? 'all') === 'all' ? budgetProblems(budgets) : [])];
+  const problems = [...problemsOf(spool, database, worker, hook, options.scope), ...budgetProblems(budgets)];
   return { ok: problems.length === 0, problems, spool, worker, hook, statusline, database, day, budgets };
 }
 

@@ -149,8 +149,13 @@ function buildLine(args: StatuslineArgs, bytes: Buffer | null, selfFile: string 
   const now = new Date();
   const db = readDbFigures(resolveDbPath(args.db, env), payload?.sessionId ?? null, dbNeeds(shown, config.budgets), now, note);
   const figures = lineFigures(payload, db, config.budgets, problems, now);
-  return composeLine(template, shown, figures, { width: lineWidth(env), color: useColor(args.color, env, process.stdout.isTTY === true) });
+  const width = lineWidth(env);
+  const line = composeLine(template, shown, figures, { width, color: useColor(args.color, env, process.stdout.isTTY === true) });
+  // Nothing known at all (no payload, no database): still a line, never an empty one.
+  return line !== '' ? line : NO_FIGURES.slice(0, width);
 }
+
+const NO_FIGURES = 'claude-metrics: no figures yet';
 
 /** Runs the status line and ends the process (exit 0). */
 export function statuslineCommand(argv: string[], name: string, selfFile: string | undefined): void {

@@ -94,10 +94,10 @@ function cost(c: PeriodCost | null, budget: number | undefined): Span[] | null {
 }
 
 export const FIELDS: Record<string, FieldSpec> = {
-  model: { help: "the model's name (Sonnet 4.5)", rank: 6, needs: [], value: (f) => (f.payload?.model ? [{ text: f.payload.model, style: 'model' }] : null) },
+  model: { help: "the model's name (Sonnet 4.5)", rank: 60, needs: [], value: (f) => (f.payload?.model ? [{ text: f.payload.model, style: 'model' }] : null) },
   session_cost: {
     help: "this session's cost, from its transcripts (exact); ~$0.42 = Claude Code's own estimate, while the worker has not recorded the session yet; * = some calls of a model without a known price",
-    rank: 10,
+    rank: 100,
     needs: [],
     value: (f) => {
       if (f.session === null) return null;
@@ -106,26 +106,26 @@ export const FIELDS: Record<string, FieldSpec> = {
       return spans;
     },
   },
-  today_cost: { help: "today's cost (local day, all sessions); coloured by the day budget", rank: 9, needs: ['day'], value: (f) => cost(f.day, f.budgets.day) },
-  week_cost: { help: "this week's cost (Monday first); coloured by the week budget", rank: 4, needs: ['week'], value: (f) => cost(f.week, f.budgets.week) },
-  month_cost: { help: "this month's cost; coloured by the month budget", rank: 4, needs: ['month'], value: (f) => cost(f.month, f.budgets.month) },
+  today_cost: { help: "today's cost (local day, all sessions); coloured by the day budget", rank: 90, needs: ['day'], value: (f) => cost(f.day, f.budgets.day) },
+  week_cost: { help: "this week's cost (Monday first); coloured by the week budget", rank: 40, needs: ['week'], value: (f) => cost(f.week, f.budgets.week) },
+  month_cost: { help: "this month's cost; coloured by the month budget", rank: 40, needs: ['month'], value: (f) => cost(f.month, f.budgets.month) },
   block_cost: {
     help: "the current 5-hour block's cost (docs/REPORTS.md); coloured by the block budget",
-    rank: 8,
+    rank: 80,
     needs: ['block'],
     value: (f) => cost(f.block?.cost ?? null, f.budgets.block),
   },
-  block_left: { help: 'time left in the current block (2h13m)', rank: 7, needs: ['block'], value: (f) => (f.block ? [{ text: duration(f.block.msLeft) }] : null) },
-  burn_rate: { help: "the block's cost per hour so far ($1.20/h)", rank: 2, needs: ['block'], value: (f) => (f.block ? [{ text: `${money(f.block.burnUsdPerHour)}/h` }] : null) },
+  block_left: { help: 'time left in the current block (2h13m)', rank: 70, needs: ['block'], value: (f) => (f.block ? [{ text: duration(f.block.msLeft) }] : null) },
+  burn_rate: { help: "the block's cost per hour so far ($1.20/h)", rank: 20, needs: ['block'], value: (f) => (f.block ? [{ text: `${money(f.block.burnUsdPerHour)}/h` }] : null) },
   projected_cost: {
     help: "the block's cost at its end at the current rate; coloured by the block budget",
-    rank: 2,
+    rank: 20,
     needs: ['block'],
     value: (f) => (f.block ? cost({ usd: f.block.projectedUsd, estimated: f.block.cost.estimated }, f.budgets.block) : null),
   },
   five_hour_pct: {
     help: "Claude Code's official five-hour limit used (Pro/Max plans: rate_limits in the payload, else the last recorded)",
-    rank: 8,
+    rank: 85,
     needs: ['block'],
     value: (f) => {
       const pct = f.payload?.fiveHourPct ?? f.block?.fiveHourPct ?? null;
@@ -134,24 +134,24 @@ export const FIELDS: Record<string, FieldSpec> = {
   },
   five_hour_resets: {
     help: 'when the official five-hour window resets (local HH:MM)',
-    rank: 3,
+    rank: 30,
     needs: ['block'],
     value: (f) => {
       const at = f.payload?.fiveHourResetsAt ?? f.block?.fiveHourResetsAt ?? null;
       return at === null ? null : [{ text: clock(at, f.now) }];
     },
   },
-  seven_day_pct: { help: "Claude Code's official seven-day limit used", rank: 5, needs: ['block'], value: (f) => percent(f.payload?.sevenDayPct ?? f.block?.sevenDayPct ?? null) },
+  seven_day_pct: { help: "Claude Code's official seven-day limit used", rank: 45, needs: ['block'], value: (f) => percent(f.payload?.sevenDayPct ?? f.block?.sevenDayPct ?? null) },
   seven_day_resets: {
     help: 'when the official seven-day window resets (Tue 09:00)',
-    rank: 1,
+    rank: 10,
     needs: [],
     value: (f) => (f.payload?.sevenDayResetsAt ? [{ text: clock(f.payload.sevenDayResetsAt, f.now) }] : null),
   },
-  context_pct: { help: 'context window used', rank: 5, needs: [], value: (f) => percent(f.payload?.contextPct ?? null) },
+  context_pct: { help: 'context window used', rank: 50, needs: [], value: (f) => percent(f.payload?.contextPct ?? null) },
   lines: {
     help: 'lines added and removed this session (+120/-30)',
-    rank: 2,
+    rank: 20,
     needs: [],
     value: (f) => {
       const p = f.payload;
@@ -163,11 +163,11 @@ export const FIELDS: Record<string, FieldSpec> = {
       ];
     },
   },
-  lines_added: { help: 'lines added this session', rank: 2, needs: [], value: (f) => (f.payload?.linesAdded == null ? null : [{ text: String(f.payload.linesAdded) }]) },
-  lines_removed: { help: 'lines removed this session', rank: 2, needs: [], value: (f) => (f.payload?.linesRemoved == null ? null : [{ text: String(f.payload.linesRemoved) }]) },
+  lines_added: { help: 'lines added this session', rank: 20, needs: [], value: (f) => (f.payload?.linesAdded == null ? null : [{ text: String(f.payload.linesAdded) }]) },
+  lines_removed: { help: 'lines removed this session', rank: 20, needs: [], value: (f) => (f.payload?.linesRemoved == null ? null : [{ text: String(f.payload.linesRemoved) }]) },
   budget_alerts: {
     help: 'each budget at 80 % or more whose cost is not a field of the line (week 85%, month 104%!)',
-    rank: 7,
+    rank: 75,
     needs: ['day', 'week', 'month', 'block'],
     value: (f, shown) => {
       const spans: Span[] = [];
@@ -183,11 +183,11 @@ export const FIELDS: Record<string, FieldSpec> = {
       return spans.length > 0 ? spans : null;
     },
   },
-  dir: { help: "the working folder's name", rank: 3, needs: [], value: (f) => (f.payload?.dir ? [{ text: f.payload.dir.split(/[\\/]/).filter(Boolean).at(-1) ?? f.payload.dir }] : null) },
+  dir: { help: "the working folder's name", rank: 30, needs: [], value: (f) => (f.payload?.dir ? [{ text: f.payload.dir.split(/[\\/]/).filter(Boolean).at(-1) ?? f.payload.dir }] : null) },
   version: { help: "Claude Code's version", rank: 0, needs: [], value: (f) => (f.payload?.version ? [{ text: f.payload.version }] : null) },
   problems: {
     help: 'what went wrong this run: config! (the config file is invalid), format! (an unknown field in --format), args! (an unknown option)',
-    rank: 9,
+    rank: 95,
     needs: [],
     value: (f) => (f.problems.length > 0 ? [{ text: f.problems.join(' '), style: 'problem' }] : null),
   },

@@ -1,7 +1,7 @@
 // Turning a parsed template and the fields' values into the one line printed: units without a
 // value are left out, then, while the line is wider than the width, the unit of lowest rank (the
-// rightmost of equals) is dropped; what still does not fit is cut with '…'. Never more than one
-// line. Colours (ANSI SGR) are added last, so widths count only the visible text. Pure.
+// rightmost of equals) is dropped, down to the last one; what still does not fit is cut with '…'.
+// Never more than one line. Colours (ANSI SGR) are added last, so widths count only the visible text. Pure.
 import type { Template, Unit } from './template.js';
 
 export type Style = 'model' | 'warn' | 'over' | 'dim' | 'added' | 'removed' | 'problem';
@@ -41,13 +41,15 @@ function len(text: string): number {
 interface Piece {
   text: string;
   style?: Style;
+  /** Template text (not a field's value). */
+  literal?: boolean;
 }
 
 function unitPieces(unit: Unit, values: Map<string, Span[] | null>): Piece[] | null {
-  const pieces: Piece[] = [{ text: unit.prefix }];
+  const pieces: Piece[] = [{ text: unit.prefix, literal: true }];
   for (const part of unit.parts) {
     if ('text' in part) {
-      pieces.push({ text: part.text });
+      pieces.push({ text: part.text, literal: true });
       continue;
     }
     const spans = values.get(part.field);
@@ -87,6 +89,20 @@ function paint(pieces: Piece[], color: boolean): string {
 const LEADING_SEPARATOR = /^[\s|│·•,;/-]+/;
 
 /**
+ * The first unit shown has nothing before it to separate it from: unless it is the template's
+ * first unit, the template text it starts with loses any leading separator (' | ').
+ */
+function withoutLeadingSeparator(pieces: Piece[]): Piece[] {
+  const out = [...pieces];
+  for (let i = 0; i < out.length && out[i]!.literal; i++) {
+    const text = out[i]!.text.replace(LEADING_SEPARATOR, '');
+    out[i] = { ...out[i]!, text };
+    if (text !== '') break;
+  }
+  return out;
+}
+
+/**
  * The line (without its newline). `rank(field)` says how much a field is worth keeping; a unit is
  * worth its best field.
  */
@@ -95,16 +111,12 @@ export function renderLine(template: Template, values: Map<string, Span[] | null
     .map((unit, index) => ({ index, pieces: unitPieces(unit, values), rank: Math.max(...unit.fields.map(rank)) }))
     .filter((u): u is { index: number; pieces: Piece[]; rank: number } => u.pieces !== null);
   const all = (): Piece[] => {
-    const pieces = shown.flatMap((u, i) => {
-      // The first unit shown has nothing before it to separate it from: unless it is the
-      // template's first unit, its text before it loses any leading separator (' | ').
-      if (i > 0 || u.index === 0) return u.pieces;
-      return [{ text: u.pieces[0]!.text.replace(LEADING_SEPARATOR, '') }, ...u.pieces.slice(1)];
-    });
+    const pieces = shown.flatMap((u, i) => (i > 0 || u.index === 0 ? u.pieces : withoutLeadingSeparator(u.pieces)));
     return [...pieces, { text: template.trailer }];
   };
   if (options.width !== undefined) {
-    while (width(all()) > options.width && shown.length > 0) {
+    // The best unit is never dropped: cut short, it still says more than nothing.
+    while (width(all()) > options.width && shown.length > 1) {
       let drop = 0;
       shown.forEach((u, i) => {
         if (u.rank <= shown[drop]!.rank) drop = i;

@@ -31,10 +31,25 @@ export function expectedOf(dir: string): Record<string, ExpectedSession> {
 /** The shared 2.1.197 set's, which the report, Grafana and single-session tests use. */
 export const EXPECTED = expectedOf(FIXTURES);
 
-/** Spools every fixture payload (in firing order, hook times taken from the file names) and drains. */
-export function buildFixtureDb(sb: Sandbox): void {
+const RFC3339 = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g;
+
+/** Moves every time in the copied transcripts by the same amount, so the latest is `latestMs`. */
+function shiftTranscripts(projects: string, latestMs: number): void {
+  const files = (fs.readdirSync(projects, { recursive: true }) as string[]).filter((f) => f.endsWith('.jsonl')).map((f) => path.join(projects, f));
+  const latest = Math.max(...files.flatMap((f) => [...fs.readFileSync(f, 'utf8').matchAll(RFC3339)].map((m) => Date.parse(m[0]))));
+  for (const f of files) {
+    fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(RFC3339, (t) => new Date(Date.parse(t) + latestMs - latest).toISOString()));
+  }
+}
+
+/**
+ * Spools every fixture payload (in firing order, hook times taken from the file names) and drains.
+ * `latestCallMs`: the transcripts' times are moved so that their latest is then (calls "today").
+ */
+export function buildFixtureDb(sb: Sandbox, latestCallMs?: number): void {
   const claude = path.join(sb.dir, 'home', '.claude');
   fs.cpSync(path.join(FIXTURES, 'projects'), path.join(claude, 'projects'), { recursive: true });
+  if (latestCallMs !== undefined) shiftTranscripts(path.join(claude, 'projects'), latestCallMs);
   const dir = path.join(FIXTURES, 'payloads');
   for (const name of fs.readdirSync(dir).sort()) {
     const body = fs.readFileSync(path.join(dir, name), 'utf8').replaceAll('/home/user/.claude', claude);
