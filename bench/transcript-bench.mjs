@@ -201,7 +201,7 @@ function renderLine(tpl, ids, shiftMs, sessionId) {
  * docs/metrics-spec.md defines them (usage deduplicated per message.id + requestId, keeping the
  * highest four-count sum), computed from the written lines, not from the product.
  */
-function generateBigSession({ claudeDir, templates, fixture, targetBytes, expectedPerRep }) {
+function generateBigSession({ claudeDir, templates, fixture, targetBytes, expectedPerRep, endNow = false }) {
   const sessionId = crypto.randomUUID();
   const dir = path.join(claudeDir, 'projects', BIG_PROJECT);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -209,7 +209,15 @@ function generateBigSession({ claudeDir, templates, fixture, targetBytes, expect
   const t0 = Math.min(...fixture.files.map((f) => f.first));
   const t1 = Math.max(...fixture.files.map((f) => f.last));
   const repSpanMs = Math.ceil((t1 - t0) / 1000) * 1000 + 1000;
-  const start = Date.now() - 2 * DAY_MS; // the whole session lies in the past, one repetition after another
+  // The whole session lies in the past, one repetition after another: starting two days ago, or
+  // (endNow) ending about a minute ago, as a session still running would (its calls then fall in
+  // today and in the current 5-hour block). The number of repetitions is estimated from one
+  // rendered repetition; ids vary in length by a few bytes at most.
+  let start = Date.now() - 2 * DAY_MS;
+  if (endNow) {
+    const oneRep = templates.reduce((a, tpl) => a + Buffer.byteLength(renderLine(tpl, new Map(), 0, sessionId)) + 1, 0);
+    start = Date.now() - Math.ceil(targetBytes / oneRep) * repSpanMs - 60_000;
+  }
   const shiftOf = (rep) => start - t0 + rep * repSpanMs;
 
   const calls = new Map(); // `${message.id}|${requestId}` -> { model, usage }
@@ -291,22 +299,27 @@ function sameFigure(key, a, b) {
 // ---------------------------------------------------------------------------------------------
 
 export async function benchTranscripts({ cfg, tmp, root, cliJs, problems, misses, cleanupProcs = new Set() }) {
-  const fixtureRoot = process.env.BENCH_TRANSCRIPT_FIXTURES ?? '/work/shared/fixtures/claude-code-2.1.197';
-  const projectsDir = path.join(fixtureRoot, 'projects');
+  const fixtureRoot = process.env.BENCH_TRANSCRIPT_FIXTURES ?? DEFAULT_FIXTURES;
   const targetBytes = cfg.bigMb * MB;
   section(`4. Transcripts (${cfg.bigMb} MiB session: import vs ccusage, ${cfg.importRuns} runs each; one Stop after one new turn, ${cfg.stopRuns} times)`);
   const sectionStart = performance.now();
   const work = fs.mkdtempSync(path.join(tmp, 'transcripts-'));
   try {
-    await run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureRoot, projectsDir, targetBytes, work });
+    await run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureRoot, targetBytes, work });
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
   console.log(`  section 4 took ${((performance.now() - sectionStart) / 1000).toFixed(1)} s (temporary files removed)`);
 }
 
-async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureRoot, projectsDir, targetBytes, work }) {
-  // ---- 4a. Build the folder ----
+/**
+ * 4a, also used by section 5 (bench/statusline-bench.mjs): a Claude Code home `<work>/claude`
+ * holding the generated big session (projects/-home-user-big/<uuid>.jsonl, ~targetBytes) beside
+ * copies of the recorded sessions, and `extraSessions` more sessions of one repetition each
+ * (~55 kB, same project folder, ending about a minute ago) in `extra`.
+ */
+export function buildClaudeHome({ work, fixtureRoot = DEFAULT_FIXTURES, targetBytes, endNow = false, extraSessions = 0 }) {
+  const projectsDir = path.join(fixtureRoot, 'projects');
   const claudeDir = path.join(work, 'claude');
   fs.mkdirSync(path.join(claudeDir, 'projects'), { recursive: true, mode: 0o700 });
   fs.cpSync(projectsDir, path.join(claudeDir, 'projects'), { recursive: true }); // the small sessions, as recorded
@@ -316,10 +329,21 @@ async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureR
   for (const k of ['commits', 'lines_added', 'lines_removed']) expectedPerRep[k] = Object.values(expected).reduce((a, s) => a + s[k], 0);
   const { templates, oneHourLines, oneHourTokens, fixedLines } = buildTemplates(fixture);
   const genStart = performance.now();
-  const big = generateBigSession({ claudeDir, templates, fixture, targetBytes, expectedPerRep });
+  const big = generateBigSession({ claudeDir, templates, fixture, targetBytes, expectedPerRep, endNow });
   const genMs = performance.now() - genStart;
+  const extra = [];
+  for (let i = 0; i < extraSessions; i++) extra.push(generateBigSession({ claudeDir, templates, fixture, targetBytes: 1, expectedPerRep, endNow: true }));
   const fixtureBytes = fixture.files.reduce((a, f) => a + fs.statSync(f.file).size, 0);
-  const smallSessions = fixture.sessionIds;
+  return { claudeDir, projectsDir, expected, fixture, templates, oneHourLines, oneHourTokens, fixedLines, big, extra, genMs, fixtureBytes, smallSessions: fixture.sessionIds };
+}
+
+/** Where the recorded sessions come from (BENCH_TRANSCRIPT_FIXTURES overrides). */
+export const DEFAULT_FIXTURES = '/work/shared/fixtures/claude-code-2.1.197';
+export { BIG_PROJECT, BIG_CWD, fmtMB };
+
+async function run4({ cfg, root, cliJs, problems, misses, cleanupProcs, fixtureRoot, targetBytes, work }) {
+  // ---- 4a. Build the folder ----
+  const { claudeDir, expected, fixture, templates, oneHourLines, oneHourTokens, fixedLines, big, genMs, fixtureBytes, smallSessions } = buildClaudeHome({ work, fixtureRoot, targetBytes });
   console.log(`  4a. generated ${path.join('<tmp>/claude/projects', BIG_PROJECT, `${big.sessionId}.jsonl`)} in ${fmtMs(genMs)}:`);
   console.log(`      ${fmtMB(big.bytes)} (${big.bytes.toLocaleString('en-US')} bytes), ${big.lines.toLocaleString('en-US')} lines = ${big.reps} repetitions of the ${templates.length} lines`);
   console.log(`      of ${fixture.files.length} recorded transcripts (${fixture.files.map((f) => path.basename(f.file)).join(', ')}; ${fixtureBytes.toLocaleString('en-US')} bytes)`);
