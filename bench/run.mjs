@@ -6,8 +6,11 @@
 //   3. watch-mode latency: hook exit -> payload committed, for hooks spawned at 20/s into a
 //      watching worker;
 //   4. transcripts (bench/transcript-bench.mjs): `claude-metrics import --drain` vs
-//      `ccusage session` on a generated ~100 MB transcript (figures compared), and the worker's
-//      cost of one Stop on that transcript after one new turn.
+//      `ccusage claude session` on a generated ~100 MB transcript (figures compared), and the worker's
+//      cost of one Stop on that transcript after one new turn;
+//   5. the status line (bench/statusline-bench.mjs): `claude-metrics statusline` vs `node -e 0` and
+//      `ccusage statusline` warm and cold over a 100 MB history, and the CPU of 10 sessions
+//      calling it once a second, ours vs ccusage's.
 // BENCH_ONLY=1,3 (say) runs a subset of the sections.
 // Timing is done here (no hyperfine). A target missed is reported as MISS, not a failure; the
 // exit code is 1 only when a payload was lost, a process failed, or a result was wrong.
@@ -19,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { benchStatusline } from './statusline-bench.mjs';
 import { benchTranscripts } from './transcript-bench.mjs';
 import { envInt, fmtMs, fmtRatio, hrUs, listDir, mark, median, pct, section, sleepMs, table } from './util.mjs';
 
@@ -112,12 +116,12 @@ function procCpuSeconds(pid) {
   }
 }
 
-/** BENCH_ONLY=1,2,3,4 (any subset, comma- or space-separated); unset = all sections. */
+/** BENCH_ONLY=1,2,3,4,5 (any subset, comma- or space-separated); unset = all sections. */
 function parseOnly(v) {
-  const all = [1, 2, 3, 4];
+  const all = [1, 2, 3, 4, 5];
   if (v === undefined || v.trim() === '') return new Set(all);
   const picked = v.split(/[\s,]+/).filter(Boolean).map(Number);
-  if (picked.length === 0 || picked.some((n) => !all.includes(n))) throw new Error(`BENCH_ONLY must list sections among 1,2,3,4, not ${JSON.stringify(v)}`);
+  if (picked.length === 0 || picked.some((n) => !all.includes(n))) throw new Error(`BENCH_ONLY must list sections among 1,2,3,4,5, not ${JSON.stringify(v)}`);
   return new Set(all.filter((n) => picked.includes(n)));
 }
 
@@ -142,6 +146,11 @@ async function main() {
     importRuns: envInt('BENCH_IMPORT_RUNS', 3),
     bigMb: envInt('BENCH_BIG_MB', 100),
     stopRuns: envInt('BENCH_STOP_RUNS', 5),
+    statuslineRuns: envInt('BENCH_STATUSLINE_RUNS', 40),
+    statuslineWarmups: envInt('BENCH_STATUSLINE_WARMUPS', 5),
+    statuslineColdRuns: envInt('BENCH_STATUSLINE_COLD_RUNS', 5),
+    statuslineSessions: envInt('BENCH_STATUSLINE_SESSIONS', 10),
+    statuslineSeconds: envInt('BENCH_STATUSLINE_SECONDS', 60),
   };
   const only = parseOnly(process.env.BENCH_ONLY);
   const runs = (n) => only.has(n);
@@ -178,6 +187,7 @@ async function main() {
     if (runs(2)) await benchDrain({ cfg, tmp, cliJs, payload, problems, misses });
     if (runs(3)) await benchLatency({ cfg, tmp, cliJs, hookJs, payload, problems, misses, cleanupProcs });
     if (runs(4)) await benchTranscripts({ cfg, tmp, root, cliJs, problems, misses, cleanupProcs });
+    if (runs(5)) await benchStatusline({ cfg, tmp, root, problems, misses, cleanupProcs });
   } finally {
     for (const p of cleanupProcs) p.kill('SIGKILL');
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -191,7 +201,7 @@ async function main() {
     for (const p of problems) console.log(`    - ${p}`);
     return 1;
   }
-  console.log(`  no payload lost, every process exited as expected${runs(4) ? ', every figure matched' : ''}`);
+  console.log(`  no payload lost, every process exited as expected${runs(4) || runs(5) ? ', every figure matched' : ''}`);
   return 0;
 }
 
