@@ -1,7 +1,8 @@
 // Build: bundles the hook (dist/hook.cjs: CommonJS, everything inlined, so Node loads one small
 // file), the status line (dist/statusline.cjs: the same, with better-sqlite3 external and loaded
-// only when a database exists) and the CLI (dist/cli.js, a version check, then dist/main.js: ESM;
-// better-sqlite3 stays external because it is native).
+// only when a database exists) and the CLI (dist/cli.js, a version check that answers --version
+// and --help, then dist/main.js and one chunk per command: ESM; better-sqlite3 stays external
+// because it is native).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,8 +43,8 @@ await build({
   // The status line always passes its own file (__filename) where import.meta.url would be used.
   define: { 'import.meta.url': 'undefined' },
 });
-// The CLI: dist/cli.js is a tiny entry that checks the Node version before dist/main.js (the
-// command line itself) loads better-sqlite3.
+// The CLI: dist/cli.js is a tiny entry that checks the Node version and answers --version and
+// --help before dist/main.js (the command line itself) loads anything.
 await build({
   ...common,
   entryPoints: ['src/cli/entry.ts'],
@@ -54,10 +55,15 @@ await build({
   external: ['./main.js'],
   banner: { js: '#!/usr/bin/env node' },
 });
+// dist/main.js dispatches to each command through a dynamic import: with splitting, every
+// command is its own chunk (dist/<name>-<hash>.js, beside dist/claimer.js, which the worker's
+// chunk finds as ./claimer.js), so a report loads neither the worker nor chokidar.
 await build({
   ...common,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/main.js',
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   format: 'esm',
   external: ['better-sqlite3'],
   // Bundled CommonJS dependencies (write-file-atomic) expect require and __filename.
