@@ -71,10 +71,9 @@ export function renderTable(t: TableInput): string {
   return `${out.join('\n')}\n`;
 }
 
-const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
+/** A whole number with thousands separators ('1,234,567'); by hand, as Intl's first use costs ~15 ms. */
 export function fmtInt(n: number): string {
-  return INT.format(n);
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 export function fmtCost(n: number): string {
