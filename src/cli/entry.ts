@@ -24,6 +24,10 @@ if (quick === 'version') {
   // `claude-metrics` alone is a usage error (exit 2) that shows the help.
   if (quick === 'usage') process.exitCode = 2;
 } else {
+  // V8's compiled code for our modules, kept by Node in the temp folder between runs: a report
+  // starts ~5 ms sooner (Node 22.1 and later; a Node without it just compiles as before).
+  const { enableCompileCache } = (await import('node:module')) as { enableCompileCache?: () => unknown };
+  enableCompileCache?.();
   // @ts-ignore: dist/main.js exists only after the build; the source is src/cli/main.ts.
   await import('./main.js');
 }

@@ -39,7 +39,7 @@ const NO_CALLS_FIGURES = `s.session_id, 'unknown' AS model, 0 AS api_calls, 0 AS
 const COLS = SUMS.join(', ');
 
 /** The SQL sources, with the pseudo-calls' arms only when there are such sessions in range. */
-function sources(withNoCalls: boolean): { calls: string; hours: string; noCallsHours: string | null } {
+function sources(withNoCalls: boolean, open: boolean): { calls: string; hours: string; sessionHours: string; noCallsHours: string | null } {
   const noCallsHours = withNoCalls ? `SELECT unixepoch(COALESCE(s.start_time, s.end_time)) / 3600 AS hour, ${NO_CALLS_FIGURES} ${NO_CALLS}` : null;
   return {
     // Per call from token_usage (times SQLite can read only, as the rollups); the pseudo-calls at their start.
@@ -50,6 +50,9 @@ function sources(withNoCalls: boolean): { calls: string; hours: string; noCallsH
       ${withNoCalls ? `UNION ALL SELECT COALESCE(s.start_time, s.end_time), ${NO_CALLS_FIGURES} ${NO_CALLS}` : ''}`,
     // usage_hours rows in range, and the pseudo-calls at their UTC hour.
     hours: `SELECT hour, session_id, model, ${COLS} FROM usage_hours WHERE hour >= @fromH AND hour < @toH${noCallsHours ? ` UNION ALL ${noCallsHours}` : ''}`,
+    // The same rows' hour, session and model only; unbounded, from the narrower session index.
+    sessionHours: `SELECT hour, session_id, model FROM usage_hours ${open ? 'INDEXED BY usage_hours_session' : ''} WHERE hour >= @fromH AND hour < @toH${
+      noCallsHours ? ` UNION ALL SELECT hour, session_id, model FROM (${noCallsHours})` : ''}`,
     noCallsHours,
   };
 }
@@ -96,7 +99,7 @@ interface Sums {
 export function usageReport(db: ReadDb, o: ReportOptions, range: Range, source: 'auto' | 'calls' = 'auto'): UsageResult {
   const params: Params = { from: range.from, to: range.to, ...hourParams(range.fromMs, range.toMs) };
   const noCalls = value<number>(db, `SELECT count(*) ${NO_CALLS}`, params);
-  const src = sources(noCalls > 0);
+  const src = sources(noCalls > 0, range.fromMs === null && range.toMs === null);
   const haveRollups = source === 'auto' && hasRollups(db);
   let { firstMs, lastMs } = boundsOf(db, params, noCalls > 0, haveRollups);
   const grain: Grain | null = o.kind === 'daily' ? 'day' : o.kind === 'weekly' ? 'week' : o.kind === 'monthly' ? 'month' : null;
@@ -143,10 +146,8 @@ function fromCalls(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: O
 }
 
 function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>, lo: number, hi: number): Sums {
-  // The distinct sessions with calls in range; unbounded, in one pass over the narrow session index.
-  const open = params.fromH === hourParams(null, null).fromH && params.toH === hourParams(null, null).toH;
-  const total = value<number>(db, `SELECT (SELECT count(*) FROM (SELECT session_id FROM usage_hours ${open ? 'INDEXED BY usage_hours_session' : ''}
-      WHERE hour >= @fromH AND hour < @toH GROUP BY session_id))${src.noCallsHours ? ` + (SELECT count(*) ${NO_CALLS})` : ''}`, params);
+  // The distinct sessions with calls in range (the pseudo-calls' sessions have none).
+  const total = value<number>(db, `SELECT (SELECT count(*) FROM (SELECT session_id FROM (${src.sessionHours}) GROUP BY session_id))`, params);
   if (grain) {
     const lday = localDaySql('hour', periods);
     const b = dayBucketSql(grain, 'd', o.weekStart, lo, hi);
@@ -156,7 +157,7 @@ function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods:
     const daySums = `${daySumsSql(lday, shift)}${src.noCallsHours ? ` UNION ALL SELECT ${lday}, model, 1, ${COLS} FROM (${src.noCallsHours})` : ''}`;
     const parts = all<Part>(db, `SELECT ${b.label('k')} AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (SELECT ${b.key} AS k, x.* FROM (${daySums}) x)
         GROUP BY k, model HAVING sum(n) > 0`, params);
-    const keyed = `SELECT ${b.key} AS k, session_id, model FROM (SELECT ${lday} AS d, session_id, model FROM (${src.hours}))`;
+    const keyed = `SELECT ${b.key} AS k, session_id, model FROM (SELECT ${lday} AS d, session_id, model FROM (${src.sessionHours}))`;
     const sessions = counts(db, `SELECT ${b.label('k')} AS k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
     if (modelSessions(o)) {
       const per = counts(db, `SELECT ${b.label('k')} || '|' || model AS k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k, model`, params);
@@ -167,7 +168,7 @@ function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods:
   if (o.kind === 'model') {
     const noCallRows = src.noCallsHours ? ` UNION ALL SELECT 0, model, 1, ${COLS} FROM (${src.noCallsHours})` : '';
     const parts = all<Part>(db, `SELECT '' AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (${daySumsSql(null, 0)}${noCallRows}) GROUP BY model HAVING sum(n) > 0`, params);
-    const per = counts(db, `SELECT model AS k, count(DISTINCT session_id) AS n FROM (${src.hours}) GROUP BY model`, params);
+    const per = counts(db, `SELECT model AS k, count(DISTINCT session_id) AS n FROM (${src.sessionHours}) GROUP BY model`, params);
     for (const p of parts) p.sessions = per.get(p.model) ?? 0;
     return { parts, sessions: new Map(), total };
   }
