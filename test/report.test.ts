@@ -196,8 +196,8 @@ test('reports on the fixtures database agree with expected.json', async (t) => {
 
 test('tables fit the width they are given by cutting the widest text column', () => {
   const columns = [
-    { header: 'Project', align: 'left' as const, shrink: true },
-    { header: 'Models', align: 'left' as const, shrink: true },
+    { header: 'Project', align: 'left' as const, shrink: 'path' as const },
+    { header: 'Models', align: 'left' as const, shrink: 'end' as const },
     { header: 'Cost', align: 'right' as const },
   ];
   const rows = [['/home/someone/a/very/long/project/path/indeed', 'opus-4-5, sonnet-4-5, haiku-4-5', '$1.00']];
