@@ -21,6 +21,7 @@ export function buildYearDb({ dir, cli, sessions = 4000, calls = 40, extras = fa
   if (init.status !== 0) throw new Error(`worker --drain failed: ${init.stderr}`);
 
   const conn = new Database(db);
+  conn.pragma('temp_store = MEMORY'); // as the worker: the rollups' triggers journal in memory
   conn.pragma('foreign_keys = OFF'); // each session row is written after its calls, with their totals
   const models = [['claude-sonnet-4-5', 3, 15], ['claude-opus-4-5', 5, 25], ['claude-haiku-4-5', 1, 5]];
   const projects = Array.from({ length: 25 }, (_, i) => `/home/user/code/project-${i}`);

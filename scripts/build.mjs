@@ -1,13 +1,14 @@
 // Build: bundles the hook (dist/hook.cjs: CommonJS, everything inlined, so Node loads one small
 // file), the status line (dist/statusline.cjs: the same, with better-sqlite3 external and loaded
-// only when a database exists), the CLI (dist/cli.js, a version check, then dist/main.js: ESM;
-// better-sqlite3 stays external because it is native), the dashboard's server
-// (dist/dashboard-server.js, loaded by `claude-metrics dashboard` only) and its web app
-// (dist/dashboard/: index.html, app.js, app.css; Preact and uPlot bundled in, nothing fetched
-// from a CDN).
+// only when a database exists), the CLI (dist/cli.js, a version check that answers --version
+// and --help, then dist/main.js and one chunk per command: ESM; better-sqlite3 stays external
+// because it is native), the dashboard's server (dist/dashboard-server.js, loaded by
+// `claude-metrics dashboard` only) and its web app (dist/dashboard/: index.html, app.js, app.css;
+// Preact and uPlot bundled in, nothing fetched from a CDN).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
+import { builtinModules } from 'node:module';
 
 fs.rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node22', legalComments: 'none', logLevel: 'warning' };
@@ -45,8 +46,8 @@ await build({
   // The status line always passes its own file (__filename) where import.meta.url would be used.
   define: { 'import.meta.url': 'undefined' },
 });
-// The CLI: dist/cli.js is a tiny entry that checks the Node version before dist/main.js (the
-// command line itself) loads better-sqlite3.
+// The CLI: dist/cli.js is a tiny entry that checks the Node version and answers --version and
+// --help before dist/main.js (the command line itself) loads anything.
 await build({
   ...common,
   entryPoints: ['src/cli/entry.ts'],
@@ -97,13 +98,33 @@ await build({
   logLevel: 'warning',
 });
 for (const name of ['index.html', 'favicon.svg']) fs.copyFileSync(path.join('src/dashboard/web', name), path.join('dist/dashboard', name));
+// Node's own modules through require (the banner's createRequire) rather than ESM imports: an
+// ESM import of a builtin builds a namespace of all its exports (node:fs and node:util cost
+// ~3 ms each, ~5 ms for a report's six), a require takes the module Node already loaded.
+const builtinsViaRequire = {
+  name: 'builtins-via-require',
+  setup(b) {
+    const builtins = new Set(builtinModules);
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      if (!builtins.has(args.path.replace(/^node:/, '')) || args.path === 'node:sqlite') return undefined;
+      // The stand-in's own require is the real one, left to Node.
+      return args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+// dist/main.js dispatches to each command through a dynamic import: with splitting, every
+// command is its own chunk (dist/<name>-<hash>.js, beside dist/claimer.js, which the worker's
+// chunk finds as ./claimer.js), so a report loads neither the worker nor chokidar.
 await build({
   ...common,
-  plugins: [dashboardServerExternal],
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/main.js',
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   format: 'esm',
   external: ['better-sqlite3'],
+  plugins: [builtinsViaRequire, dashboardServerExternal],
   banner: esmBanner,
 });
 // The claimer thread (src/worker/claimer.ts starts it from dist/claimer.js, beside dist/cli.js).

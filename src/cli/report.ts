@@ -1,17 +1,18 @@
 // `claude-metrics report daily|weekly|monthly|session|model|project|blocks`: arguments, opening the
-// database read-only, and printing the report as a terminal table or JSON. The figures come
-// from src/report/queries.ts, the tables from src/report/table.ts.
+// database read-only (node:sqlite where Node has it: it loads in ~1 ms where better-sqlite3's JS and
+// native module take ~8; better-sqlite3 otherwise), and printing the report as a terminal table or
+// JSON. The figures come from src/report/queries.ts, the tables from src/report/table.ts.
 // Exit codes: 0 printed, 1 the database is missing or unreadable, 2 usage error.
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
+import type { ReadConnection } from '../statusline/node-sqlite.js';
+import { openNodeSqlite } from '../statusline/node-sqlite.js';
 import { resolveDbPath } from '../shared/config.js';
 import { UsageError, parseOptions } from './usage.js';
-import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type ReportOptions, type Row, runReport, schemaVersion } from '../report/queries.js';
-import { type Column, fmtCost, fmtDuration, fmtInt, renderTable } from '../report/table.js';
+import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type ReportOptions, runReport } from '../report/queries.js';
 import { checkTimeZone, parseDay, systemTimeZone } from '../report/time.js';
-import { formatBlocks } from '../report/blocks-table.js';
-import { CROSSCHECK_NOTE, reportedCell } from '../report/crosscheck.js';
-import { REPORT_BUDGET_PERIOD, type ReportBudget, budgetCell, withBudget } from '../report/budgets.js';
+import { formatReport } from '../report/report-table.js';
+import { roundCosts } from '../report/round.js';
+import { REPORT_BUDGET_PERIOD, type ReportBudget, withBudget } from '../report/budgets.js';
 import { type Budgets, InvalidConfigError, loadUserConfig, resolveConfigFile } from '../shared/user-config.js';
 
 export const REPORT_HELP = `Usage: claude-metrics report <daily|weekly|monthly|session|model|project|blocks> [options]
@@ -54,16 +55,16 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stderr.write(`claude-metrics report: no database at ${opts.dbPath} (run the worker first, or pass --db FILE)\n`);
     return 1;
   }
-  let db: Database.Database;
+  let db: ReadConnection;
   try {
-    db = new Database(opts.dbPath, { readonly: true, fileMustExist: true });
+    db = openNodeSqlite(opts.dbPath, BUSY_TIMEOUT_MS) ?? (await openBetterSqlite(opts.dbPath));
   } catch (err) {
     process.stderr.write(`claude-metrics report: cannot open ${opts.dbPath}: ${(err as Error).message}\n`);
     return 1;
   }
   let report: Report & { budget?: ReportBudget };
   try {
-    const version = schemaVersion(db);
+    const version = db.schemaVersion();
     if (version < MIN_SCHEMA_VERSION) {
       process.stderr.write(
         `claude-metrics report: ${opts.dbPath} has schema version ${version}; run 'claude-metrics worker --drain' once to upgrade it (the report opens the database read-only)\n`,
@@ -77,9 +78,30 @@ export async function reportCommand(argv: string[]): Promise<number> {
   } finally {
     db.close();
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(formatReport(report, process.stdout.isTTY ? process.stdout.columns : undefined));
+  if (opts.json) process.stdout.write(`${JSON.stringify(roundCosts(report), null, 2)}\n`);
+  else process.stdout.write(formatReport(report, terminalWidth()));
   return 0;
+}
+
+/** The width tables fit: $COLUMNS when set to a number, else the terminal's; none when piped. */
+function terminalWidth(): number | undefined {
+  const columns = Number(process.env.COLUMNS);
+  if (Number.isInteger(columns) && columns > 0) return columns;
+  return process.stdout.isTTY ? process.stdout.columns : undefined;
+}
+
+/** How long the report waits for a lock (a reader only meets one while the worker checkpoints). */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** The database read-only through better-sqlite3, loaded only here (where Node has no node:sqlite). */
+async function openBetterSqlite(file: string): Promise<ReadConnection> {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  return {
+    prepare: (sql) => db.prepare(sql),
+    schemaVersion: () => db.pragma('user_version', { simple: true }) as number,
+    close: () => db.close(),
+  };
 }
 
 /** The config file's budgets for a report by period; null (after saying why) when the file cannot be used. */
@@ -149,109 +171,4 @@ function parse(argv: string[]): Parsed | 'help' {
     json: values.json ?? false,
     dbPath: resolveDbPath(values.db),
   };
-}
-
-const TOKEN_COLUMNS: Column[] = [
-  { header: 'Input', align: 'right' },
-  { header: 'Output', align: 'right' },
-  { header: 'Cache write', align: 'right' },
-  { header: 'Cache read', align: 'right' },
-  { header: 'Total tokens', align: 'right' },
-  { header: 'Cost', align: 'right' },
-];
-
-/** Model ids without the 'claude-' every one of them starts with (tables only; JSON keeps the id). */
-const short = (model: string): string => model.replace(/^claude-/, '');
-const shortList = (models: string[]): string => models.map(short).join(', ');
-
-function tokenCells(r: Row | Report['totals']): string[] {
-  return [
-    fmtInt(r.input_tokens),
-    fmtInt(r.output_tokens),
-    fmtInt(r.cache_creation_tokens),
-    fmtInt(r.cache_read_tokens),
-    fmtInt(r.total_tokens),
-    `${fmtCost(r.cost_usd)}${r.unpriced_calls > 0 ? '*' : ''}`,
-  ];
-}
-
-/** The report as a table sized to `width` (a terminal's columns) or unlimited when undefined. */
-export function formatReport(report: Report & { budget?: ReportBudget }, width: number | undefined): string {
-  if (report.report === 'blocks') return formatBlocks(report, width);
-  const range = `${report.since ?? 'first'} … ${report.until ?? 'last'}`;
-  const budget = report.budget ? `; budget ${fmtCost(report.budget.usd)} per ${report.budget.period}` : '';
-  const title = `claude-metrics ${report.report} report, ${range} (${report.timezone}${report.start_of_week ? `, weeks start ${report.start_of_week}` : ''})${budget}\n\n`;
-  if (report.rows.length === 0) return `${title}No data in this range.\n`;
-  let columns: Column[];
-  let rows: string[][];
-  let totals: string[];
-  const subRows = new Map<number, string[][]>();
-  if (report.report === 'session') {
-    columns = [
-      { header: 'Start', align: 'left' },
-      { header: 'Project', align: 'left', shrink: true },
-      { header: 'Models', align: 'left', shrink: true },
-      { header: 'Duration', align: 'right' },
-      { header: 'Calls', align: 'right' },
-      { header: 'Tools', align: 'right' },
-      { header: 'Commits', align: 'right' },
-      { header: 'Lines +/-', align: 'right' },
-      { header: 'Total tokens', align: 'right' },
-      { header: 'Cost', align: 'right' },
-    ];
-    // Claude Code's own cost beside ours, where a status line reported one.
-    const reported = report.rows.some((r) => r.reported_cost_usd !== null);
-    if (reported) columns.push({ header: 'Reported', align: 'right' });
-    const cells = (r: Record<string, unknown>, label: string, project: string, models: string): string[] => [
-      label,
-      project,
-      models,
-      fmtDuration((r.duration_seconds as number | null) ?? null),
-      fmtInt(r.api_calls as number),
-      r.tool_calls === undefined ? '' : fmtInt(r.tool_calls as number),
-      r.commits === undefined ? '' : fmtInt(r.commits as number),
-      r.lines_added === undefined ? '' : `+${fmtInt(r.lines_added as number)}/-${fmtInt(r.lines_removed as number)}`,
-      fmtInt(r.total_tokens as number),
-      `${fmtCost(r.cost_usd as number)}${(r.unpriced_calls as number) > 0 ? '*' : ''}`,
-      ...(reported ? [reportedCell(r)] : []),
-    ];
-    rows = report.rows.map((r, i) => {
-      if (r.breakdown) subRows.set(i, r.breakdown.map((m) => cells({ ...m, duration_seconds: null }, '', '', `  └ ${short(m.model)}`)));
-      return cells(r, (r.local_start as string | null) ?? '', (r.project as string | null) ?? '', shortList(r.models));
-    });
-    const t = report.totals as unknown as Record<string, unknown>;
-    totals = cells(t, `Total (${fmtInt(report.totals.sessions)})`, '', '');
-  } else {
-    const key = report.report === 'daily' ? 'date' : report.report === 'weekly' ? 'week' : report.report === 'monthly' ? 'month' : report.report;
-    const header = { date: 'Date', week: 'Week of', month: 'Month', model: 'Model', project: 'Project' }[key] ?? key;
-    const isModel = report.report === 'model';
-    columns = [
-      { header, align: 'left', shrink: report.report === 'project' || isModel },
-      ...(isModel ? [] : [{ header: 'Models', align: 'left', shrink: true } as Column]),
-      { header: 'Sessions', align: 'right' },
-      { header: 'Calls', align: 'right' },
-      ...TOKEN_COLUMNS,
-    ];
-    const cells = (label: string, models: string | null, r: Row | Report['totals'], sessions: boolean): string[] => [
-      label,
-      ...(isModel ? [] : [models ?? '']),
-      sessions ? fmtInt(r.sessions) : '',
-      fmtInt(r.api_calls),
-      ...tokenCells(r),
-    ];
-    rows = report.rows.map((r, i) => {
-      if (r.breakdown) subRows.set(i, r.breakdown.map((m) => cells('', `  └ ${short(m.model)}`, m as unknown as Row, true)));
-      return cells(String(r[key]), shortList(r.models), r, true);
-    });
-    totals = cells('Total', '', report.totals, true);
-  }
-  if (report.budget) {
-    // The share of the period's budget spent, past it marked '!'.
-    columns.push({ header: 'Budget', align: 'right' });
-    rows.forEach((cells, i) => cells.push(budgetCell(report.rows[i]!)));
-    totals.push('');
-  }
-  let note = report.rows.some((r) => r.unpriced_calls > 0) ? '* some calls are of a model without a known price: their cost is not included\n' : '';
-  if (report.rows.some((r) => r.cost_differs === true)) note += CROSSCHECK_NOTE;
-  return title + renderTable({ columns, rows, subRows, totals, width }) + note;
 }

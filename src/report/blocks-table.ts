@@ -1,32 +1,32 @@
 // Report step, the blocks report's terminal table: one row per 5-hour block (local start and
 // end, models, calls, tokens, cost, burn rate; time left and projection for the active block; the
 // official five-hour and 7-day used % when the status line saw them), a totals row, footnotes.
-// Pure: the report's JSON in, text out (table.ts draws and fits it).
+// Dropped to fit the width, in this order: the end, calls, the burn rate, the 7-day use, the
+// models (the start, tokens, cost, time left, projection and five-hour use stay). Pure: the
+// report's JSON in, text out (table.ts draws and fits it).
 import type { BlockRow } from './blocks-report.js';
 import { type ReportBudget, budgetCell } from './budgets.js';
 import type { Report } from './queries.js';
-import { type Column, fmtCost, fmtDuration, fmtInt, renderTable } from './table.js';
+import { type Column, fmtCost, fmtDuration, fmtInt, footnotes, renderTable } from './table.js';
 
 const pct = (n: number | null): string => (n === null ? '' : `${Number.isInteger(n) ? n : n.toFixed(1)}%`);
 
-export function formatBlocks(report: Report & { budget?: ReportBudget }, width: number | undefined): string {
-  const range = `${report.since ?? 'first'} … ${report.until ?? 'last'}`;
-  const budget = report.budget ? `; budget ${fmtCost(report.budget.usd)} per block` : '';
-  const title = `claude-metrics blocks report (5-hour windows), ${range} (${report.timezone})${budget}\n\n`;
+/** The blocks report as a table sized to `width` (undefined: unlimited), under `title`. */
+export function formatBlocks(report: Report & { budget?: ReportBudget }, width: number | undefined, title: string): string {
   const rows = report.rows as unknown as BlockRow[];
   if (rows.length === 0) return `${title}No data in this range.\n`;
   const limits = rows.some((r) => r.five_hour_used_pct !== null || r.seven_day_used_pct !== null);
   const active = rows.some((r) => r.active);
   const columns: Column[] = [
     { header: 'Start', align: 'left' },
-    { header: 'End', align: 'left' },
-    { header: 'Models', align: 'left', shrink: true },
-    { header: 'Calls', align: 'right' },
+    { header: 'End', align: 'left', drop: 1 },
+    { header: 'Models', align: 'left', shrink: 'end', drop: 5 },
+    { header: 'Calls', align: 'right', drop: 2 },
     { header: 'Total tokens', align: 'right' },
     { header: 'Cost', align: 'right' },
-    { header: 'Burn/h', align: 'right' },
+    { header: 'Burn/h', align: 'right', drop: 3 },
     ...(active ? [{ header: 'Left', align: 'right' } as Column, { header: 'Projected', align: 'right' } as Column] : []),
-    ...(limits ? [{ header: '5h limit', align: 'right' } as Column, { header: '7d limit', align: 'right' } as Column] : []),
+    ...(limits ? [{ header: '5h limit', align: 'right' } as Column, { header: '7d limit', align: 'right', drop: 4 } as Column] : []),
   ];
   const cells = rows.map((r) => [
     r.local_start,
@@ -56,5 +56,5 @@ export function formatBlocks(report: Report & { budget?: ReportBudget }, width: 
   if (rows.some((r) => r.unpriced_calls > 0)) notes.push('* some calls are of a model without a known price: their cost is not included');
   if (active) notes.push('Projected: the active block\'s cost at its end if spending goes on at its burn rate (cost per hour since the block started)');
   if (limits) notes.push(`5h limit: the highest official five-hour use the status line saw in the block${rows.some((r) => r.limit_reached) ? ' (! = the limit was reached)' : ''}; 7d limit: the latest 7-day use`);
-  return title + renderTable({ columns, rows: cells, totals, width }) + notes.map((n) => `${n}\n`).join('');
+  return title + renderTable({ columns, rows: cells, totals, width }) + footnotes(notes, width);
 }

@@ -1,58 +1,24 @@
-// Time zones and local days for `claude-metrics report`: which time zone, where a local day
-// starts as a UTC instant, and the SQL that turns an RFC 3339 UTC column into a local day, week
-// or month. SQLite has no time-zone database, so the UTC offsets (and their DST changes) over
-// the range asked for are worked out here with Intl and handed to SQLite as a CASE of
-// '+N seconds' modifiers; pure, no database.
+// Time zones and local days for `claude-metrics report`: where a local day starts as a UTC
+// instant, local wall-clock times, and the SQL that turns an RFC 3339 UTC column into a local
+// day, week or month. SQLite has no time-zone database, so the UTC offsets (and their DST
+// changes) over the range asked for are worked out here (with Date in the zone, zone.ts) and
+// handed to SQLite as a CASE of '+N seconds' modifiers; no database.
+import { offsetNow, withZone } from './zone.js';
 
 const DAY_MS = 86_400_000;
 
-/** The system's time zone (honours $TZ). */
-export function systemTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
-}
-
-/** The canonical name of a time zone, or null when Intl does not know it. */
-export function checkTimeZone(name: string): string | null {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return null;
-  }
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
+export { checkTimeZone, systemTimeZone } from './zone.js';
 
 /** The wall-clock fields of an instant in a time zone. */
 export function localParts(timeZone: string, epochMs: number): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
-  const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(epochMs))) {
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
-  }
-  return { year: p.year!, month: p.month!, day: p.day!, hour: p.hour!, minute: p.minute!, second: p.second! };
+  // The local wall clock as a UTC date: the instant shifted by the offset in force.
+  const d = new Date(Math.floor(epochMs / 1000) * 1000 + offsetSeconds(timeZone, epochMs) * 1000);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
 }
 
 /** Seconds to add to UTC to get local time at that instant (e.g. 3600 in Paris in winter). */
 export function offsetSeconds(timeZone: string, epochMs: number): number {
-  const p = localParts(timeZone, epochMs);
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return Math.round((wall - Math.floor(epochMs / 1000) * 1000) / 1000);
+  return withZone(timeZone, () => offsetNow(epochMs));
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
@@ -78,6 +44,10 @@ export function parseDay(text: string): [number, number, number] | null {
  * midnight, or the first instant after it where midnight does not exist (a DST gap at 00:00).
  */
 export function localDayStart(timeZone: string, day: string): number {
+  return withZone(timeZone, () => dayStartIn(timeZone, day));
+}
+
+function dayStartIn(timeZone: string, day: string): number {
   const ymd = parseDay(day);
   if (!ymd) throw new Error(`not a date: ${day}`);
   const wall = Date.UTC(ymd[0], ymd[1] - 1, ymd[2]);
@@ -87,15 +57,16 @@ export function localDayStart(timeZone: string, day: string): number {
   // In a gap, the guess lands on the previous day's late evening: move to the day's first instant.
   const p = localParts(timeZone, guess);
   if (Date.UTC(p.year, p.month - 1, p.day) < wall) {
-    let lo = guess;
-    let hi = guess + DAY_MS;
-    while (hi - lo > 1000) {
+    // Offsets change at whole seconds: bisect over seconds, so the start is one exactly.
+    let lo = Math.floor(guess / 1000);
+    let hi = Math.ceil((guess + DAY_MS) / 1000);
+    while (hi - lo > 1) {
       const mid = Math.floor((lo + hi) / 2);
-      const q = localParts(timeZone, mid);
+      const q = localParts(timeZone, mid * 1000);
       if (Date.UTC(q.year, q.month - 1, q.day) < wall) lo = mid;
       else hi = mid;
     }
-    return hi;
+    return hi * 1000;
   }
   return guess;
 }
@@ -117,6 +88,10 @@ export interface OffsetPeriod {
  * sampling every 6 hours, then bisecting to the second). Zones change at most a few times a year.
  */
 export function offsetPeriods(timeZone: string, fromMs: number, toMs: number): OffsetPeriod[] {
+  return withZone(timeZone, () => periodsIn(timeZone, fromMs, toMs));
+}
+
+function periodsIn(timeZone: string, fromMs: number, toMs: number): OffsetPeriod[] {
   const step = 6 * 3_600_000;
   const periods: OffsetPeriod[] = [{ fromMs, offsetSeconds: offsetSeconds(timeZone, fromMs) }];
   let prevT = fromMs;
@@ -125,14 +100,15 @@ export function offsetPeriods(timeZone: string, fromMs: number, toMs: number): O
     const at = Math.min(t, toMs);
     const off = offsetSeconds(timeZone, at);
     if (off !== prevOff) {
-      let lo = prevT;
-      let hi = at;
-      while (hi - lo > 1000) {
+      // Offsets change at whole seconds: bisect over seconds to the first one of the new offset.
+      let lo = Math.floor(prevT / 1000);
+      let hi = Math.ceil(at / 1000);
+      while (hi - lo > 1) {
         const mid = Math.floor((lo + hi) / 2);
-        if (offsetSeconds(timeZone, mid) === prevOff) lo = mid;
+        if (offsetSeconds(timeZone, mid * 1000) === prevOff) lo = mid;
         else hi = mid;
       }
-      periods.push({ fromMs: Math.ceil(hi / 1000) * 1000, offsetSeconds: off });
+      periods.push({ fromMs: hi * 1000, offsetSeconds: off });
       prevOff = off;
     }
     prevT = at;

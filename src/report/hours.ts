@@ -1,0 +1,102 @@
+// The rollups of migration 0009 as the reports read them: usage_hours (token_usage summed per UTC
+// hour, session and model) and usage_days (per UTC day and model), kept by triggers. Whether they
+// can answer for a time zone and range, and the SQL sources built on them. A UTC hour lies in a
+// single local day only where the offset is a whole number of hours changing at whole hours
+// (every zone but a few such as Asia/Kolkata, +05:30, or Australia/Lord_Howe, whose DST moves 30
+// minutes); elsewhere the reports read token_usage (usage-report.ts). Pure but for hasRollups.
+import type { ReadDb } from './read-db.js';
+import type { Grain, OffsetPeriod } from './time.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** The calls the reports count and the rollups hold: an RFC 3339 time ('YYYY-MM-DDTHH…') SQLite can read. */
+export const READABLE = "typeof(timestamp) = 'text' AND substr(timestamp, 11, 1) = 'T' AND unixepoch(timestamp) IS NOT NULL";
+export const SUMS = ['api_calls', 'unpriced_calls', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cost_usd'] as const;
+
+/** Whether the database has the rollups (a database the worker has not upgraded yet may not). */
+export function hasRollups(db: ReadDb): boolean {
+  return db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('usage_hours', 'usage_days')").pluck().get() === 2;
+}
+
+/** Whether every UTC hour lies in one local day: offsets of whole hours, changing at whole hours, and range bounds at whole hours. */
+export function wholeHours(periods: OffsetPeriod[], bounds: Array<number | null>): boolean {
+  return (
+    periods.every((p, i) => p.offsetSeconds % 3600 === 0 && (i === 0 || p.fromMs % HOUR_MS === 0)) &&
+    bounds.every((b) => b === null || b % HOUR_MS === 0)
+  );
+}
+
+/**
+ * A step function in SQL: values[i] for breaks[i-1] <= expr < breaks[i] (values has one more
+ * entry than breaks, which are ascending), as nested CASEs a few levels deep. Numbers only.
+ */
+export function stepSql(expr: string, breaks: number[], values: number[]): string {
+  const rec = (lo: number, hi: number): string => {
+    if (lo === hi) return String(values[lo]);
+    const mid = (lo + hi + 1) >> 1;
+    return `CASE WHEN ${expr} < ${breaks[mid - 1]} THEN ${rec(lo, mid - 1)} ELSE ${rec(mid, hi)} END`;
+  };
+  return rec(0, values.length - 1);
+}
+
+/** SQL for the local day number (days since 1970-01-01 on the local calendar) of the UTC hour number in `column`. */
+export function localDaySql(column: string, periods: OffsetPeriod[]): string {
+  const offsets = periods.map((p) => p.offsetSeconds / 3600);
+  const breaks = periods.slice(1).map((p) => p.fromMs / HOUR_MS);
+  return `((${column} + ${stepSql(column, breaks, offsets)}) / 24)`;
+}
+
+/**
+ * The bucket of a local day number (`d`, a column) as an integer key, and the SQL that labels a
+ * key ('YYYY-MM-DD' for a day or the first day of its week, 'YYYY-MM' for a month). Months need
+ * the instants the data spans, [loMs, hiMs].
+ */
+export function dayBucketSql(grain: Grain, d: string, weekStart: number, loMs: number, hiMs: number): { key: string; label: (k: string) => string } {
+  const dayLabel = (k: string): string => `date(${k} * 86400, 'unixepoch')`;
+  switch (grain) {
+    case 'day':
+      return { key: d, label: dayLabel };
+    case 'week':
+      // 1970-01-01 (day 0) was a Thursday: day d is weekday (d + 4) % 7, 0 = Sunday.
+      return { key: `(${d} - (${d} + ${11 - weekStart}) % 7)`, label: dayLabel };
+    case 'month': {
+      // Month numbers (year * 12 + month - 1), by the day numbers on which months start.
+      const first = new Date(loMs - DAY_MS);
+      const last = new Date(hiMs + DAY_MS);
+      const breaks: number[] = [];
+      const values: number[] = [first.getUTCFullYear() * 12 + first.getUTCMonth()];
+      for (let m = values[0]! + 1; m <= last.getUTCFullYear() * 12 + last.getUTCMonth(); m++) {
+        breaks.push(Date.UTC(Math.floor(m / 12), m % 12, 1) / DAY_MS);
+        values.push(m);
+      }
+      return { key: stepSql(d, breaks, values), label: (k) => `printf('%04d-%02d', ${k} / 12, ${k} % 12 + 1)` };
+    }
+  }
+}
+
+/**
+ * Rows (d, model, n, sums) whose sums per local day d equal the calls' of that day in [@fromH,
+ * @toH): each UTC day of usage_days counted on local day (its number + `shift`), corrected by the
+ * hours of usage_hours that belong elsewhere (the hours past local midnight, and those outside
+ * the range), taken out of that day and, when in range, put on their own. Far fewer rows than
+ * usage_hours: in Paris one or two hours in 24 move. `n` counts the calls (HAVING sum(n) > 0
+ * drops a day whose calls all moved away). `lday` is localDaySql('hour', …), or null for one
+ * bucket (d = 0) whatever the day, where only the hours outside the range move.
+ */
+export function daySumsSql(lday: string | null, shift: number): string {
+  const cols = SUMS.join(', ');
+  const neg = SUMS.map((c) => `-${c}`).join(', ');
+  const outside = 'hour < @fromH OR hour >= @toH';
+  const moved = `hour >= @fromD * 24 AND hour < @toD * 24 AND (${lday === null ? outside : `${outside} OR ${lday} <> hour / 24 + ${shift}`})`;
+  const bulk = `SELECT ${lday === null ? 0 : `day + ${shift}`} AS d, model, api_calls AS n, ${cols} FROM usage_days WHERE day >= @fromD AND day < @toD
+    UNION ALL SELECT ${lday === null ? 0 : `hour / 24 + ${shift}`}, model, -api_calls, ${neg} FROM usage_hours WHERE ${moved}`;
+  return lday === null ? bulk : `${bulk}
+    UNION ALL SELECT ${lday}, model, api_calls, ${cols} FROM usage_hours WHERE ${moved} AND hour >= @fromH AND hour < @toH`;
+}
+
+/** Parameters for the rollup sources: the range in UTC hours and in whole UTC days around it. */
+export function hourParams(fromMs: number | null, toMs: number | null): { fromH: number; toH: number; fromD: number; toD: number } {
+  const fromH = fromMs === null ? -1e12 : fromMs / HOUR_MS;
+  const toH = toMs === null ? 1e12 : toMs / HOUR_MS;
+  return { fromH, toH, fromD: Math.floor(fromH / 24), toD: Math.ceil(toH / 24) };
+}

@@ -1,0 +1,99 @@
+// Report step, the session report: one row per session whose start (its end when it has none)
+// falls in the range, with the whole session's figures from `sessions` and `session_models`, and
+// Claude Code's own cost beside ours (crosscheck.ts). Pure function of a connection and options.
+import type { ReadDb } from './read-db.js';
+import { type Figures, type ModelFigures, type ReportOptions, type Row, figures, schemaVersion } from './queries.js';
+import { localDateTime } from './time.js';
+import { withZone } from './zone.js';
+import { crossCheck } from './crosscheck.js';
+
+/** One row per session whose start (its end when it has none) falls in range; whole-session figures. */
+export function sessionReport(db: ReadDb, o: ReportOptions, range: { from: string; to: string }): { rows: Row[]; totals: Figures } {
+  const params = { from: range.from, to: range.to };
+  const inRange = `COALESCE(s.start_time, s.end_time) >= @from AND COALESCE(s.start_time, s.end_time) < @to`;
+  const reportedSource = schemaVersion(db) >= 5 ? 's.reported_source' : 'NULL'; // the column came with schema 5
+  const rows = db
+    .prepare(`SELECT s.session_id, s.cwd, s.start_time, s.end_time, s.end_reason, s.cost_complete,
+        s.cost_source, s.reported_cost_usd, ${reportedSource} AS reported_source,
+        CASE WHEN s.start_time IS NOT NULL AND s.end_time IS NOT NULL THEN round((julianday(s.end_time) - julianday(s.start_time)) * 86400, 3) END AS duration_seconds,
+        COALESCE(s.api_calls, 0) AS api_calls,
+        COALESCE((SELECT sum(unpriced_calls) FROM session_models m WHERE m.session_id = s.session_id), 0) AS unpriced_calls,
+        COALESCE(s.input_tokens, 0) AS input_tokens, COALESCE(s.output_tokens, 0) AS output_tokens,
+        COALESCE(s.cache_creation_tokens, 0) AS cache_creation_tokens, COALESCE(s.cache_read_tokens, 0) AS cache_read_tokens,
+        COALESCE(s.input_tokens, 0) + COALESCE(s.output_tokens, 0) + COALESCE(s.cache_creation_tokens, 0) + COALESCE(s.cache_read_tokens, 0) AS total_tokens,
+        COALESCE(s.total_cost_usd, 0) AS cost_usd,
+        COALESCE(s.tool_calls, 0) AS tool_calls, COALESCE(s.commits, 0) AS commits,
+        COALESCE(s.lines_added, 0) AS lines_added, COALESCE(s.lines_removed, 0) AS lines_removed,
+        (SELECT group_concat(model) FROM session_models m WHERE m.session_id = s.session_id) AS model_list
+      FROM sessions s WHERE ${inRange}
+      ORDER BY COALESCE(s.start_time, s.end_time), s.session_id`)
+    .all(params) as Array<Record<string, unknown>>;
+  // Local times in one stretch of the zone (withZone): switching $TZ per call costs ~30 µs.
+  const out: Row[] = withZone(o.timeZone, () => rows.map((r) => {
+    const start = (r.start_time ?? r.end_time) as string | null;
+    const startMs = start === null ? NaN : Date.parse(start);
+    return {
+      session_id: r.session_id,
+      project: r.cwd ?? null,
+      start_time: r.start_time ?? null,
+      end_time: r.end_time ?? null,
+      local_start: Number.isNaN(startMs) ? null : localDateTime(o.timeZone, startMs),
+      duration_seconds: r.duration_seconds ?? null,
+      end_reason: r.end_reason ?? null,
+      cost_complete: r.cost_complete === null || r.cost_complete === undefined ? null : r.cost_complete === 1,
+      // Field by field: rows from node:sqlite are dictionary objects, slow to spread.
+      sessions: 1,
+      api_calls: Number(r.api_calls),
+      unpriced_calls: Number(r.unpriced_calls),
+      input_tokens: Number(r.input_tokens),
+      output_tokens: Number(r.output_tokens),
+      cache_creation_tokens: Number(r.cache_creation_tokens),
+      cache_read_tokens: Number(r.cache_read_tokens),
+      total_tokens: Number(r.total_tokens),
+      cost_usd: Number(r.cost_usd),
+      tool_calls: Number(r.tool_calls),
+      commits: Number(r.commits),
+      lines_added: Number(r.lines_added),
+      lines_removed: Number(r.lines_removed),
+      models: String(r.model_list ?? '').split(',').filter((m) => m !== '').sort(),
+      ...crossCheck(r),
+    } as Row;
+  }));
+  if (o.breakdown) {
+    const sub = db
+      .prepare(`SELECT m.session_id, m.model, 1 AS sessions, m.api_calls, m.unpriced_calls, m.input_tokens, m.output_tokens,
+          m.cache_creation_tokens, m.cache_read_tokens,
+          m.input_tokens + m.output_tokens + m.cache_creation_tokens + m.cache_read_tokens AS total_tokens, m.cost_usd
+        FROM session_models m JOIN sessions s ON s.session_id = m.session_id WHERE ${inRange}
+        ORDER BY m.session_id, m.cost_usd DESC, m.model`)
+      .all(params) as Array<Record<string, unknown>>;
+    const bySession = new Map<unknown, ModelFigures[]>();
+    for (const r of sub) {
+      const list = bySession.get(r.session_id) ?? [];
+      list.push({ model: String(r.model), ...figures(r) });
+      bySession.set(r.session_id, list);
+    }
+    for (const row of out) row.breakdown = bySession.get(row.session_id) ?? [];
+  }
+  const t = db
+    .prepare(`SELECT count(*) AS sessions, COALESCE(sum(s.api_calls), 0) AS api_calls,
+        COALESCE((SELECT sum(m.unpriced_calls) FROM session_models m JOIN sessions s ON s.session_id = m.session_id WHERE ${inRange}), 0) AS unpriced_calls,
+        COALESCE(sum(s.input_tokens), 0) AS input_tokens, COALESCE(sum(s.output_tokens), 0) AS output_tokens,
+        COALESCE(sum(s.cache_creation_tokens), 0) AS cache_creation_tokens, COALESCE(sum(s.cache_read_tokens), 0) AS cache_read_tokens,
+        COALESCE(sum(COALESCE(s.input_tokens, 0) + COALESCE(s.output_tokens, 0) + COALESCE(s.cache_creation_tokens, 0) + COALESCE(s.cache_read_tokens, 0)), 0) AS total_tokens,
+        COALESCE(sum(s.total_cost_usd), 0) AS cost_usd,
+        COALESCE(sum(s.tool_calls), 0) AS tool_calls, COALESCE(sum(s.commits), 0) AS commits,
+        COALESCE(sum(s.lines_added), 0) AS lines_added, COALESCE(sum(s.lines_removed), 0) AS lines_removed,
+        COALESCE(sum(CASE WHEN s.start_time IS NOT NULL AND s.end_time IS NOT NULL THEN (julianday(s.end_time) - julianday(s.start_time)) * 86400 END), 0) AS duration_seconds
+      FROM sessions s WHERE ${inRange}`)
+    .get(params) as Record<string, unknown>;
+  const totals = {
+    ...figures(t),
+    tool_calls: Number(t.tool_calls),
+    commits: Number(t.commits),
+    lines_added: Number(t.lines_added),
+    lines_removed: Number(t.lines_removed),
+    duration_seconds: Math.round(Number(t.duration_seconds) * 1000) / 1000,
+  };
+  return { rows: out, totals };
+}

@@ -1,0 +1,221 @@
+// The daily, weekly, monthly, model and project reports: API calls (plus sessions the old hook
+// wrote without calls, at their start, as model 'unknown') summed per row and model in SQL, the
+// distinct sessions per row and over the range, folded into rows, per-model breakdowns and totals.
+// Two sources give the same figures: the rollups of migration 0009 (hours.ts) when every UTC
+// hour lies in one local day of the zone; else token_usage itself, each call bucketed by the
+// offsets in force. Pure function of a connection and options.
+import type { ReadDb } from './read-db.js';
+import type { Figures, ModelFigures, ReportOptions, Row } from './queries.js';
+import { type Grain, type OffsetPeriod, bucketSql, offsetPeriods } from './time.js';
+import { READABLE, SUMS, dayBucketSql, daySumsSql, hasRollups, hourParams, localDaySql, wholeHours } from './hours.js';
+
+/** The range asked for: instants (null = open) and the RFC 3339 bounds the SQL compares. */
+export interface Range {
+  fromMs: number | null;
+  toMs: number | null;
+  from: string;
+  to: string;
+}
+
+export interface UsageResult {
+  rows: Row[];
+  totals: Figures;
+  /** Where the figures came from: the rollups, or token_usage. */
+  source: 'rollups' | 'calls';
+  /** The first and last instants with figures in range (to the hour from the rollups), or null. */
+  firstMs: number | null;
+  lastMs: number | null;
+}
+
+type Params = Record<string, number | string>;
+
+/** Sessions the old hook wrote without any call: one pseudo-call each, at their start, in range. */
+const NO_CALLS = `FROM sessions s WHERE COALESCE(s.start_time, s.end_time) >= @from AND COALESCE(s.start_time, s.end_time) < @to
+    AND unixepoch(COALESCE(s.start_time, s.end_time)) IS NOT NULL AND COALESCE(s.api_calls, 0) = 0
+    AND NOT EXISTS (SELECT 1 FROM token_usage u WHERE u.session_id = s.session_id)`;
+const NO_CALLS_FIGURES = `s.session_id, 'unknown' AS model, 0 AS api_calls, 0 AS unpriced_calls, COALESCE(s.input_tokens, 0) AS input_tokens,
+    COALESCE(s.output_tokens, 0) AS output_tokens, COALESCE(s.cache_creation_tokens, 0) AS cache_creation_tokens,
+    COALESCE(s.cache_read_tokens, 0) AS cache_read_tokens, COALESCE(s.total_cost_usd, 0) AS cost_usd`;
+const COLS = SUMS.join(', ');
+
+/** The SQL sources, with the pseudo-calls' arms only when there are such sessions in range. */
+function sources(withNoCalls: boolean, open: boolean): { calls: string; hours: string; sessionHours: string; noCallsHours: string | null } {
+  const noCallsHours = withNoCalls ? `SELECT unixepoch(COALESCE(s.start_time, s.end_time)) / 3600 AS hour, ${NO_CALLS_FIGURES} ${NO_CALLS}` : null;
+  return {
+    // Per call from token_usage (times SQLite can read only, as the rollups); the pseudo-calls at their start.
+    calls: `SELECT t.timestamp AS ts, t.session_id, COALESCE(t.model, 'unknown') AS model, 1 AS api_calls, t.cost_usd IS NULL AS unpriced_calls,
+        COALESCE(t.input_tokens, 0) AS input_tokens, COALESCE(t.output_tokens, 0) AS output_tokens,
+        COALESCE(t.cache_creation_tokens, 0) AS cache_creation_tokens, COALESCE(t.cache_read_tokens, 0) AS cache_read_tokens, COALESCE(t.cost_usd, 0) AS cost_usd
+      FROM token_usage t WHERE t.timestamp >= @from AND t.timestamp < @to AND ${READABLE.replaceAll('timestamp', 't.timestamp')}
+      ${withNoCalls ? `UNION ALL SELECT COALESCE(s.start_time, s.end_time), ${NO_CALLS_FIGURES} ${NO_CALLS}` : ''}`,
+    // usage_hours rows in range, and the pseudo-calls at their UTC hour.
+    hours: `SELECT hour, session_id, model, ${COLS} FROM usage_hours WHERE hour >= @fromH AND hour < @toH${noCallsHours ? ` UNION ALL ${noCallsHours}` : ''}`,
+    // The same rows' hour, session and model only; unbounded, from the narrower session index.
+    sessionHours: `SELECT hour, session_id, model FROM usage_hours ${open ? 'INDEXED BY usage_hours_session' : ''} WHERE hour >= @fromH AND hour < @toH${
+      noCallsHours ? ` UNION ALL SELECT hour, session_id, model FROM (${noCallsHours})` : ''}`,
+    noCallsHours,
+  };
+}
+
+/** The parameters a statement names (node:sqlite refuses the others). */
+function bind(sql: string, params: Params): Params {
+  return Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`@${k}\\b`).test(sql)));
+}
+
+function all<T>(db: ReadDb, sql: string, params: Params): T[] {
+  return db.prepare(sql).all(bind(sql, params)) as T[];
+}
+
+function value<T>(db: ReadDb, sql: string, params: Params): T {
+  return db.prepare(sql).pluck().get(bind(sql, params)) as T;
+}
+
+/** A key → count map from rows (k, n). */
+function counts(db: ReadDb, sql: string, params: Params): Map<string, number> {
+  return new Map(all<{ k: string; n: number }>(db, sql, params).map((r) => [r.k, r.n]));
+}
+
+/** Sums per row key and model; sessions: per key and model where asked for, else 0. */
+interface Part {
+  key: string;
+  model: string;
+  sessions: number;
+  api_calls: number;
+  unpriced_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  cost_usd: number;
+}
+
+interface Sums {
+  parts: Part[];
+  /** Distinct sessions per row key (unused for the model report, whose rows are Parts). */
+  sessions: Map<string, number>;
+  total: number;
+}
+
+export function usageReport(db: ReadDb, o: ReportOptions, range: Range, source: 'auto' | 'calls' = 'auto'): UsageResult {
+  const params: Params = { from: range.from, to: range.to, ...hourParams(range.fromMs, range.toMs) };
+  const noCalls = value<number>(db, `SELECT count(*) ${NO_CALLS}`, params);
+  const src = sources(noCalls > 0, range.fromMs === null && range.toMs === null);
+  const haveRollups = source === 'auto' && hasRollups(db);
+  let { firstMs, lastMs } = boundsOf(db, params, noCalls > 0, haveRollups);
+  const grain: Grain | null = o.kind === 'daily' ? 'day' : o.kind === 'weekly' ? 'week' : o.kind === 'monthly' ? 'month' : null;
+  // The offsets in force over the data (the range itself when bounded on both sides), a day beyond.
+  const lo = range.fromMs ?? (firstMs === null ? Date.now() : firstMs - 86_400_000);
+  const hi = Math.max(lo, range.toMs ?? (lastMs === null ? Date.now() : lastMs + 86_400_000));
+  const periods: OffsetPeriod[] = offsetPeriods(o.timeZone, lo, hi);
+  // Rows by model or project need no local hours, only a range at whole hours.
+  const rollups = haveRollups && wholeHours(grain ? periods : [], [range.fromMs, range.toMs]);
+  // Bounds to the hour name the right local days only where every hour lies in one.
+  if (haveRollups && !wholeHours(periods, [])) ({ firstMs, lastMs } = boundsOf(db, params, noCalls > 0, false));
+  const s = rollups ? fromRollups(db, o, grain, periods, params, src, lo, hi) : fromCalls(db, o, grain, periods, params, src);
+  return { ...fold(o, grain, s), source: rollups ? 'rollups' : 'calls', firstMs, lastMs };
+}
+
+/**
+ * The first and last instants with figures in range: exact from token_usage's time index, or to
+ * the hour from the rollups' key (enough where every hour lies in one local day).
+ */
+function boundsOf(db: ReadDb, params: Params, withNoCalls: boolean, hours: boolean): { firstMs: number | null; lastMs: number | null } {
+  const probe = (fn: 'min' | 'max'): string =>
+    hours
+      ? `(SELECT ${fn}(hour) * 3600 FROM usage_hours WHERE hour >= @fromH AND hour < @toH)`
+      : `(SELECT unixepoch(${fn}(timestamp), 'subsec') FROM token_usage WHERE timestamp >= @from AND timestamp < @to AND ${READABLE})`;
+  const calls = `SELECT ${probe('min')} AS lo, ${probe('max')} AS hi`;
+  const r = all<{ lo: number | null; hi: number | null }>(db, withNoCalls
+    ? `SELECT min(lo) AS lo, max(hi) AS hi FROM (${calls} UNION ALL
+         SELECT min(unixepoch(COALESCE(s.start_time, s.end_time), 'subsec')), max(unixepoch(COALESCE(s.start_time, s.end_time), 'subsec')) ${NO_CALLS})`
+    : calls, params)[0]!;
+  return { firstMs: r.lo === null ? null : Math.round(r.lo * 1000), lastMs: r.hi === null ? null : Math.round(r.hi * 1000) };
+}
+
+/** Per-model sessions are counted only where a row shows them: model rows and breakdowns. */
+const modelSessions = (o: ReportOptions): boolean => o.kind === 'model' || o.breakdown;
+const SUMS_SQL = SUMS.map((c) => `sum(${c}) AS ${c}`).join(', ');
+
+function fromCalls(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>): Sums {
+  const k = grain ? bucketSql(grain, 'ts', periods, o.weekStart) : o.kind === 'project' ? "COALESCE(p.cwd, '(unknown)')" : "''";
+  const keyed = `SELECT ${k} AS k, x.* FROM (${src.calls}) x${o.kind === 'project' ? ' LEFT JOIN sessions p ON p.session_id = x.session_id' : ''}`;
+  const parts = all<Part>(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
+  const sessions = counts(db, `SELECT k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
+  const total = value<number>(db, `SELECT count(DISTINCT session_id) FROM (${src.calls})`, params);
+  return { parts, sessions, total };
+}
+
+function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>, lo: number, hi: number): Sums {
+  // The distinct sessions with calls in range (the pseudo-calls' sessions have none).
+  const total = value<number>(db, `SELECT (SELECT count(*) FROM (SELECT session_id FROM (${src.sessionHours}) GROUP BY session_id))`, params);
+  if (grain) {
+    const lday = localDaySql('hour', periods);
+    const b = dayBucketSql(grain, 'd', o.weekStart, lo, hi);
+    // usage_days corrected by the hours that are another local day: UTC day n is mostly local
+    // day n, or n + 1 east of +12 h (n - 1 west of -12 h).
+    const shift = Math.round(periods[0]!.offsetSeconds / 86_400);
+    const daySums = `${daySumsSql(lday, shift)}${src.noCallsHours ? ` UNION ALL SELECT ${lday}, model, 1, ${COLS} FROM (${src.noCallsHours})` : ''}`;
+    const parts = all<Part>(db, `SELECT ${b.label('k')} AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (SELECT ${b.key} AS k, x.* FROM (${daySums}) x)
+        GROUP BY k, model HAVING sum(n) > 0`, params);
+    const keyed = `SELECT ${b.key} AS k, session_id, model FROM (SELECT ${lday} AS d, session_id, model FROM (${src.sessionHours}))`;
+    const sessions = counts(db, `SELECT ${b.label('k')} AS k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
+    if (modelSessions(o)) {
+      const per = counts(db, `SELECT ${b.label('k')} || '|' || model AS k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k, model`, params);
+      for (const p of parts) p.sessions = per.get(`${p.key}|${p.model}`) ?? 0;
+    }
+    return { parts, sessions, total };
+  }
+  if (o.kind === 'model') {
+    const noCallRows = src.noCallsHours ? ` UNION ALL SELECT 0, model, 1, ${COLS} FROM (${src.noCallsHours})` : '';
+    const parts = all<Part>(db, `SELECT '' AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (${daySumsSql(null, 0)}${noCallRows}) GROUP BY model HAVING sum(n) > 0`, params);
+    const per = counts(db, `SELECT model AS k, count(DISTINCT session_id) AS n FROM (${src.sessionHours}) GROUP BY model`, params);
+    for (const p of parts) p.sessions = per.get(p.model) ?? 0;
+    return { parts, sessions: new Map(), total };
+  }
+  // project: the sessions' working folders.
+  const keyed = `SELECT COALESCE(p.cwd, '(unknown)') AS k, x.* FROM (${src.hours}) x LEFT JOIN sessions p ON p.session_id = x.session_id`;
+  const parts = all<Part>(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
+  const sessions = counts(db, `SELECT k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
+  return { parts, sessions, total };
+}
+
+/** Rows (with breakdowns) and totals from the sums per key and model. */
+function fold(o: ReportOptions, grain: Grain | null, s: Sums): { rows: Row[]; totals: Figures } {
+  const totals = figuresOf();
+  const byKey = new Map<string, { f: Figures; models: Part[] }>();
+  for (const p of s.parts) {
+    const k = o.kind === 'model' ? p.model : String(p.key);
+    let entry = byKey.get(k);
+    if (!entry) byKey.set(k, (entry = { f: figuresOf(), models: [] }));
+    entry.models.push(p);
+    add(entry.f, p);
+    add(totals, p);
+  }
+  totals.sessions = s.total;
+  const keyName = o.kind === 'daily' ? 'date' : o.kind === 'weekly' ? 'week' : o.kind === 'monthly' ? 'month' : o.kind;
+  const rows: Row[] = [...byKey.entries()].map(([k, e]) => {
+    e.f.sessions = o.kind === 'model' ? e.models[0]!.sessions : (s.sessions.get(k) ?? 0);
+    const row = { [keyName]: k, ...e.f, models: e.models.map((m) => m.model).sort() } as Row;
+    if (o.breakdown) {
+      row.breakdown = e.models
+        .map((m): ModelFigures => ({ model: m.model, ...add(figuresOf(), m, m.sessions) }))
+        .sort((a, b) => b.cost_usd - a.cost_usd || (a.model < b.model ? -1 : 1));
+    }
+    return row;
+  });
+  if (grain) rows.sort((a, b) => (String(a[keyName]) < String(b[keyName]) ? -1 : 1));
+  else rows.sort((a, b) => b.cost_usd - a.cost_usd || (String(a[keyName]) < String(b[keyName]) ? -1 : 1));
+  return { rows, totals };
+}
+
+function figuresOf(): Figures {
+  return { sessions: 0, api_calls: 0, unpriced_calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, total_tokens: 0, cost_usd: 0 };
+}
+
+/** Adds a part's sums to `f` (and `sessions` when given); keeps total_tokens. */
+function add(f: Figures, p: Part, sessions?: number): Figures {
+  for (const c of SUMS) f[c] += p[c];
+  f.total_tokens += p.input_tokens + p.output_tokens + p.cache_creation_tokens + p.cache_read_tokens;
+  if (sessions !== undefined) f.sessions = sessions;
+  return f;
+}

@@ -1,0 +1,63 @@
+// What each command loads: `--version` and `--help` are answered by dist/cli.js alone (no
+// command line, no better-sqlite3, no worker), and a report runs without the worker's chunks and,
+// where Node has node:sqlite, without better-sqlite3 (no node_modules at all). Shown by running
+// copies of the built files with those missing.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ROOT, sandbox } from './helpers.ts';
+import { buildFixtureDb } from './support/fixture-db.ts';
+
+const run = (cli: string, args: string[]): { status: number | null; stdout: string; stderr: string } =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, COLUMNS: '' } });
+
+test('--version and --help need nothing but dist/cli.js', (t) => {
+  const sb = sandbox(t);
+  const pkg = path.join(sb.dir, 'pkg');
+  fs.mkdirSync(path.join(pkg, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
+  fs.copyFileSync(path.join(ROOT, 'dist', 'cli.js'), path.join(pkg, 'dist', 'cli.js'));
+  const cli = path.join(pkg, 'dist', 'cli.js');
+  const version = run(cli, ['--version']);
+  assert.equal(version.status, 0, version.stderr);
+  assert.equal(version.stdout, `${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`);
+  for (const args of [['--help'], ['-h'], ['help']]) {
+    const help = run(cli, args);
+    assert.equal(help.status, 0, `${args.join(' ')}: ${help.stderr}`);
+    assert.match(help.stdout, /^Usage: claude-metrics <command>/);
+    assert.match(help.stdout, /\n {2}report /);
+  }
+  const bare = run(cli, []);
+  assert.equal(bare.status, 2);
+  assert.match(bare.stdout, /^Usage: claude-metrics <command>/);
+  // Anything else needs the command line, which is not there.
+  assert.notEqual(run(cli, ['status']).status, 0);
+});
+
+test("a report loads neither the worker's chunks nor, where node:sqlite exists, better-sqlite3", (t) => {
+  const sb = sandbox(t);
+  buildFixtureDb(sb);
+  const want = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'report', 'daily', '--json', '--timezone', 'UTC', '--db', sb.db], { encoding: 'utf8' });
+  assert.equal(want.status, 0, want.stderr);
+  const pkg = path.join(sb.dir, 'pkg');
+  fs.mkdirSync(path.join(pkg, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
+  const left: string[] = [];
+  for (const name of fs.readdirSync(path.join(ROOT, 'dist'))) {
+    const text = fs.readFileSync(path.join(ROOT, 'dist', name), 'utf8');
+    // The worker (its log lines), chokidar and the claimer thread stay behind.
+    if (text.includes('worker starting') || text.includes('chokidar') || name === 'claimer.js') left.push(name);
+    else fs.copyFileSync(path.join(ROOT, 'dist', name), path.join(pkg, 'dist', name));
+  }
+  assert.ok(left.some((n) => n.startsWith('worker-command-')), `the worker's chunk: ${left.join(', ')}`);
+  const hasNodeSqlite = process.getBuiltinModule?.('node:sqlite') !== undefined;
+  if (!hasNodeSqlite) fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
+  const got = spawnSync(process.execPath, [path.join(pkg, 'dist', 'cli.js'), 'report', 'daily', '--json', '--timezone', 'UTC', '--db', sb.db], { encoding: 'utf8' });
+  assert.equal(got.status, 0, got.stderr);
+  assert.equal(got.stderr, '');
+  assert.deepEqual(JSON.parse(got.stdout), JSON.parse(want.stdout));
+  // The worker itself cannot run there.
+  assert.notEqual(run(path.join(pkg, 'dist', 'cli.js'), ['worker', '--drain', '--spool', path.join(sb.dir, 'spool'), '--db', sb.db]).status, 0);
+});
