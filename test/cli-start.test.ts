@@ -46,6 +46,7 @@ test("a report loads neither the worker's chunks nor, where node:sqlite exists, 
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
   const left: string[] = [];
   for (const name of fs.readdirSync(path.join(ROOT, 'dist'))) {
+    if (!fs.statSync(path.join(ROOT, 'dist', name)).isFile()) continue; // dist/dashboard: the web app's files
     const text = fs.readFileSync(path.join(ROOT, 'dist', name), 'utf8');
     // The worker (its log lines), chokidar and the claimer thread stay behind.
     if (text.includes('worker starting') || text.includes('chokidar') || name === 'claimer.js') left.push(name);

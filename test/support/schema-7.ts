@@ -1,5 +1,5 @@
-// A database as the worker before migration 0008 left it, made from one this worker wrote: the
-// columns and indexes 0008 added dropped, the saved reading states put back in their version 1
+// A database as the worker before migration 0008 left it, made from one this worker wrote: what
+// 0009 added (the rollups, their triggers, an index) and the columns and indexes 0008 added dropped, the saved reading states put back in their version 1
 // shape, user_version 7. And the schema (tables, columns, indexes) to check it against one built
 // by migrations 0001-0007 themselves.
 import fs from 'node:fs';
@@ -13,6 +13,13 @@ export function downgradeTo7(file: string): void {
   try {
     db.exec(`
       BEGIN;
+      DROP TRIGGER usage_rollups_insert;
+      DROP TRIGGER usage_rollups_delete;
+      DROP TRIGGER usage_rollups_update_out;
+      DROP TRIGGER usage_rollups_update_in;
+      DROP TABLE usage_hours;
+      DROP TABLE usage_days;
+      DROP INDEX sessions_without_calls;
       DROP INDEX idx_tool_uses_time;
       DROP INDEX idx_tool_uses_name;
       ALTER TABLE tool_uses DROP COLUMN name;
