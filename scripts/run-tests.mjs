@@ -12,19 +12,25 @@ if (files.length === 0) {
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-let tail = '';
+// The runner's summary lines (ℹ tests N, ℹ pass N, ℹ fail N; '# tests N' from TAP) are picked out
+// of the stream line by line: the failing tests' details may follow them at any length.
+const summary = {};
+let partial = '';
+child.stdout.setEncoding('utf8'); // a chunk may end inside a multi-byte character (ℹ)
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
+  const lines = (partial + chunk).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    const m = /^(?:ℹ|#) (tests|pass|fail) (\d+)\s*$/.exec(line);
+    if (m) summary[m[1]] = Number(m[2]);
+  }
 });
 child.on('close', (code, signal) => {
-  const ran = /(?:ℹ|#) tests (\d+)/.exec(tail);
-  const passed = /(?:ℹ|#) pass (\d+)/.exec(tail);
-  const failed = /(?:ℹ|#) fail (\d+)/.exec(tail);
-  if (!ran || Number(ran[1]) === 0) {
+  if (!summary.tests) {
     console.error('run-tests: the test runner ran no test');
     process.exit(1);
   }
-  console.log(`${passed?.[1] ?? 0} passed, ${failed?.[1] ?? 0} failed`);
+  console.log(`${summary.pass ?? 0} passed, ${summary.fail ?? 0} failed`);
   process.exit(code ?? (signal ? 1 : 0));
 });
