@@ -1,7 +1,8 @@
 // How long `claude-metrics report` takes on a year of history: builds a database with the real
 // schema (a `worker --drain` of an empty spool runs the migrations), inserts a year of synthetic
 // sessions and API calls directly with SQL, then runs each report kind as a process (the built
-// dist/cli.js, --json to /dev/null's equivalent) and prints the median wall time of 7 runs.
+// dist/cli.js, --json to /dev/null's equivalent) and prints the median wall time of 7 runs; then
+// times activeBlock (the status line's 5-hour block) in-process with bench/active-block.ts.
 //   npm run build && node bench/report-bench.mjs [sessions=4000] [calls per session=40]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -81,10 +82,13 @@ try {
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   console.log(`node dist/cli.js --version (process start floor): ${median(floor).toFixed(0)} ms`);
   console.log('report (--json, Europe/Paris)          rows   median of 7');
-  for (const args of [['daily'], ['daily', '--breakdown'], ['weekly'], ['monthly', '--breakdown'], ['session'], ['model'], ['project'], ['daily', '--since', '2026-06-01', '--until', '2026-06-30']]) {
+  for (const args of [['daily'], ['daily', '--breakdown'], ['weekly'], ['monthly', '--breakdown'], ['session'], ['model'], ['project'], ['daily', '--since', '2026-06-01', '--until', '2026-06-30'], ['blocks'], ['blocks', '--since', '2026-06-01', '--until', '2026-06-30']]) {
     const runs = Array.from({ length: RUNS }, () => time(args));
     console.log(`${args.join(' ').padEnd(38)} ${String(runs[0].rows).padStart(5)}   ${median(runs.map((r) => r.ms)).toFixed(0).padStart(6)} ms`);
   }
+  const active = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'active-block.ts'), db], { cwd: ROOT, encoding: 'utf8' });
+  process.stdout.write(active.stdout);
+  if (active.status !== 0) throw new Error(`bench/active-block.ts: ${active.stderr}`);
 } finally {
   if (process.env.KEEP_DB) console.log(`kept ${db}`);
   else fs.rmSync(dir, { recursive: true, force: true });

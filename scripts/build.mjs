@@ -8,9 +8,10 @@ import path from 'node:path';
 
 fs.rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node22', legalComments: 'none', logLevel: 'warning' };
-// The hook starts on every Claude Code event: node:crypto and worker_threads, which
-// write-file-atomic loads only to name its temp file, are replaced by small stand-ins (see
-// src/hook/shims/): together they cost ~5 ms of a ~25 ms Node start.
+// The hook starts on every Claude Code event, the status line after every assistant message:
+// node:crypto and worker_threads, which write-file-atomic loads only to name its temp file, are
+// replaced in both by small stand-ins (see src/hook/shims/): together they cost ~5 ms of a ~25 ms
+// Node start.
 const hookShims = {
   name: 'hook-shims',
   setup(b) {
@@ -29,6 +30,18 @@ await build({
   // config.ts's packageRoot() default uses import.meta.url; the hook always passes its own file.
   define: { 'import.meta.url': 'undefined' },
 });
+await build({
+  ...common,
+  plugins: [hookShims],
+  entryPoints: ['src/statusline/main.ts'],
+  outfile: 'dist/statusline.cjs',
+  format: 'cjs',
+  minify: true,
+  external: ['better-sqlite3'],
+  banner: { js: '#!/usr/bin/env node' },
+  // The status line always passes its own file (__filename) where import.meta.url would be used.
+  define: { 'import.meta.url': 'undefined' },
+});
 // The CLI: dist/cli.js is a tiny entry that checks the Node version before dist/main.js (the
 // command line itself) loads better-sqlite3.
 await build({
@@ -40,17 +53,6 @@ await build({
   supported: { 'top-level-await': true },
   external: ['./main.js'],
   banner: { js: '#!/usr/bin/env node' },
-});
-await build({
-  ...common,
-  entryPoints: ['src/statusline/main.ts'],
-  outfile: 'dist/statusline.cjs',
-  format: 'cjs',
-  minify: true,
-  external: ['better-sqlite3'],
-  banner: { js: '#!/usr/bin/env node' },
-  // The status line always passes its own file (__filename) where import.meta.url would be used.
-  define: { 'import.meta.url': 'undefined' },
 });
 await build({
   ...common,

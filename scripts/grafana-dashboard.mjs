@@ -53,6 +53,10 @@ const SESSION_COLUMNS = `COALESCE(s.start_time, s.end_time) AS start,
 
 // Payload ids start with the hook's time in epoch ms (13 digits), so the primary key is the range filter.
 const PAYLOADS_IN_RANGE = "id >= printf('%013d', $__from) AND id < printf('%013d', $__to)";
+// Hook payloads only: the ledger keeps just each session's newest status line snapshot (the
+// others are pruned as newer ones apply), so counting those would count sessions, not payloads.
+// A snapshot is known by its id's kind, as the worker knows it.
+const HOOK_PAYLOADS_IN_RANGE = `${PAYLOADS_IN_RANGE} AND id NOT GLOB '*-statusline'`;
 
 function target(sql, queryType, timeColumns = []) {
   const text = sql.trim();
@@ -118,7 +122,7 @@ const panels = [
     'percentunit',
     'Cache read tokens / all input-side tokens (input + cache write + cache read).',
   ),
-  stat('Payloads applied', 20, `SELECT count(*) AS payloads FROM payloads WHERE ${PAYLOADS_IN_RANGE}`, 'short', 'Hook payloads the worker applied, by the time the hook ran.'),
+  stat('Payloads applied', 20, `SELECT count(*) AS payloads FROM payloads WHERE ${HOOK_PAYLOADS_IN_RANGE}`, 'short', 'Hook payloads the worker applied, by the time the hook ran (status line snapshots aside).'),
 
   daily(
     'Cost per day, by model',
@@ -181,19 +185,19 @@ const panels = [
   daily(
     'Pipeline: payloads applied per day, by event',
     { x: 0, y: 40, w: 14, h: 8 },
-    `SELECT ${DAY('received_at')} AS time, event, count(*) AS payloads FROM payloads WHERE ${PAYLOADS_IN_RANGE} GROUP BY 1, 2 ORDER BY 1, 2`,
+    `SELECT ${DAY('received_at')} AS time, event, count(*) AS payloads FROM payloads WHERE ${HOOK_PAYLOADS_IN_RANGE} GROUP BY 1, 2 ORDER BY 1, 2`,
     'short',
-    'Hook payloads applied by the worker (the payloads ledger), by the UTC day the hook ran.',
+    'Hook payloads applied by the worker (the payloads ledger), by the UTC day the hook ran. Status line snapshots are not counted: the ledger keeps only each session\'s newest.',
     { defaults: { displayName: '${__field.labels.event}' } },
   ),
   panel(
     'table',
     'Pipeline: latest payloads',
     { x: 14, y: 40, w: 10, h: 8 },
-    `SELECT received_at, applied_at, event, session_id, round((julianday(applied_at) - julianday(received_at)) * 86400, 3) AS delay_s FROM payloads WHERE ${PAYLOADS_IN_RANGE} ORDER BY id DESC LIMIT 20`,
+    `SELECT received_at, applied_at, event, session_id, round((julianday(applied_at) - julianday(received_at)) * 86400, 3) AS delay_s FROM payloads WHERE ${HOOK_PAYLOADS_IN_RANGE} ORDER BY id DESC LIMIT 20`,
     {
       timeColumns: ['received_at', 'applied_at'],
-      description: 'The last payloads applied, and how long after the hook ran.',
+      description: 'The last hook payloads applied, and how long after the hook ran (status line snapshots aside: an idle session refreshes one every second).',
     },
   ),
 ];

@@ -5,7 +5,7 @@
 // as the last line; exits non-zero when any run failed or ran no test.
 //
 //   node scripts/test-matrix.mjs [--node 22|24]... [--no-build] [test/file.test.ts ...]
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ensureNode, PINNED, pathWith, ROOT } from './node-runtime.mjs';
 
@@ -46,13 +46,21 @@ for (const { major, binary } of nodes) {
   const version = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
   console.log(`\n=== test suite on Node ${version} (${binary}) ===\n`);
   const started = Date.now();
-  const child = spawnSync(binary, [path.join(ROOT, 'scripts', 'run-tests.mjs'), ...files], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, PATH: pathWith(binary) },
-    maxBuffer: 512 * 1024 * 1024,
+  // Streamed as it runs (a run takes minutes); the tail is kept to read its pass line.
+  const child = await new Promise((resolve, reject) => {
+    const proc = spawn(binary, [path.join(ROOT, 'scripts', 'run-tests.mjs'), ...files], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, PATH: pathWith(binary) },
+    });
+    let tail = '';
+    proc.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4000);
+    });
+    proc.on('error', reject);
+    proc.on('close', (status) => resolve({ status, stdout: tail }));
   });
-  process.stdout.write(child.stdout ?? '');
   const seconds = (Date.now() - started) / 1000;
   const line = /^(\d+) passed, (\d+) failed$/m.exec(String(child.stdout ?? '').split('\n').slice(-5).join('\n'));
   results.push({

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { InvalidConfigError, loadUserConfig, parseUserConfig, resolveConfigFile } from '../src/shared/user-config.ts';
 import { CLI, type Sandbox, sandbox } from './helpers.ts';
 import { buildFixtureDb } from './support/fixture-db.ts';
-import { afternoonZone, cleanEnv, plain, runStatusline, snapshot } from './support/statusline.ts';
+import { afternoonZone, cleanEnv, plain, runStatusline, snapshot } from './support/statusline-run.ts';
 
 const KNOWN = 'f332c3dd-cf19-4fa4-8049-adee686fb5cd';
 /** The three fixture sessions' cost, all spent today once their times are moved to now. */
@@ -126,7 +126,7 @@ test('status: a budget exceeded today needs attention (exit 1); one not exceeded
   }
 });
 
-test('report daily, weekly, monthly: the budget beside each period, as a column and in JSON', (t) => {
+test('report daily, weekly, monthly, blocks: the budget beside each period, as a column and in JSON', (t) => {
   const { sb, env, config } = recentDb(t);
   const tz = ['--timezone', env.TZ!];
   const before = JSON.parse(cli(['report', 'daily', '--json', '--db', sb.db, ...tz], env).stdout);
@@ -140,6 +140,17 @@ test('report daily, weekly, monthly: the budget beside each period, as a column 
   const weekly = JSON.parse(cli(['report', 'weekly', '--json', '--db', sb.db, ...tz], env).stdout);
   assert.deepEqual([weekly.budget, weekly.rows[0].budget_level], [{ period: 'week', usd: 10 }, 'ok']);
   assert.ok(!('budget' in JSON.parse(cli(['report', 'monthly', '--json', '--db', sb.db, ...tz], env).stdout)), 'no month budget');
+  // report blocks: the block budget beside each block.
+  fs.writeFileSync(config, JSON.stringify({ budgets: { block: 0.5 } }));
+  const blocks = JSON.parse(cli(['report', 'blocks', '--json', '--db', sb.db, ...tz], env).stdout);
+  assert.deepEqual(blocks.budget, { period: 'block', usd: 0.5 });
+  assert.deepEqual([blocks.rows.length, blocks.rows[0].budget_used_pct, blocks.rows[0].budget_level], [1, Math.round((TODAY_USD / 0.5) * 1000) / 10, 'ok']);
+  const blocksTable = cli(['report', 'blocks', '--db', sb.db, ...tz], env);
+  assert.equal(blocksTable.code, 0, blocksTable.stderr);
+  assert.match(blocksTable.stdout, /; budget \$0\.50 per block\n/);
+  assert.match(blocksTable.stdout, / Budget\n/);
+  assert.match(blocksTable.stdout, / 46%\n/);
+  fs.writeFileSync(config, JSON.stringify({ budgets: { day: 0.2, week: 10 } }));
   const table = cli(['report', 'daily', '--db', sb.db, ...tz], env);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /; budget \$0\.20 per day\n/);

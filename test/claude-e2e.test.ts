@@ -27,12 +27,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { CLI, HOOK, ROOT, ledgerCount, query, waitUntil } from './helpers.ts';
+import { CLAUDE_BIN, CLAUDE_VERSION, assertClaudeRuns, projectDir } from './support/claude-client.ts';
 import { type MessagesApi, type Script, type ServedResponse, type ServedUsage, startMessagesApi } from './support/messages-api.ts';
 
-const CLAUDE_VERSION = '2.1.332';
-const CLAUDE_PACKAGE = path.join(ROOT, 'node_modules', '@anthropic-ai', 'claude-code');
-// The package's bin is bin/claude.exe on every platform: its postinstall puts the native binary there.
-const CLAUDE_BIN = path.join(CLAUDE_PACKAGE, 'bin', 'claude.exe');
 const RUN_TIMEOUT_MS = 60_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -219,27 +216,6 @@ function figuresFromTranscripts(files: string[]): { figures: Figures; calls: Cal
 // ---------------------------------------------------------------------------------------------
 // Driving the client.
 
-/** Fails loudly when the pinned binary is missing or cannot start here: never a skip. */
-function assertClaudeRuns(env: NodeJS.ProcessEnv): void {
-  const where = `${process.platform}-${process.arch}`;
-  const size = fs.existsSync(CLAUDE_BIN) ? fs.statSync(CLAUDE_BIN).size : -1;
-  if (size < 0) {
-    throw new Error(
-      `CLAUDE CODE BINARY MISSING on ${where}: ${CLAUDE_BIN} does not exist. Run \`npm ci\` ` +
-        `(the dev dependency @anthropic-ai/claude-code@${CLAUDE_VERSION} brings it from the npm registry).`,
-    );
-  }
-  const r = spawnSync(CLAUDE_BIN, ['--version'], { env, encoding: 'utf8', timeout: 30_000 });
-  if (r.error || r.status !== 0 || !r.stdout.includes(CLAUDE_VERSION)) {
-    throw new Error(
-      `CLAUDE CODE ${CLAUDE_VERSION} CANNOT RUN ON THIS PLATFORM (${where}): \`${CLAUDE_BIN} --version\` ` +
-        `gave status=${r.status} signal=${r.signal} error=${r.error?.message ?? 'none'} (file size ${size} bytes: ` +
-        `a placeholder under 4 KiB means the package's postinstall did not place the native binary; ` +
-        `"allowScripts" in package.json must allow @anthropic-ai/claude-code)\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
-    );
-  }
-}
-
 interface ClaudeResult {
   session_id: string;
   total_cost_usd: number;
@@ -285,10 +261,6 @@ function git(cwd: string, ...args: string[]): string {
   return r.stdout;
 }
 
-/** The project folder Claude Code files a cwd's transcripts under. */
-function projectDir(home: string, cwd: string): string {
-  return path.join(home, '.claude', 'projects', cwd.replace(/[^a-zA-Z0-9]/g, '-'));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Recording the run as a fixture set.

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { CLI, FIXTURES, ROOT, drain, payloadId, sandbox, spoolPayload } from './helpers.ts';
 import { EXPECTED, buildFixtureDb } from './support/fixture-db.ts';
+import { snapshot, statuslineId } from './support/statusline.ts';
 
 interface Target {
   refId: string;
@@ -88,6 +89,10 @@ test('every dashboard query runs on the fixtures database, returns its columns, 
   const at = Math.min(...starts) + 1000;
   const broken = spoolPayload(sb, '{"hook_event_name": "Stop"', payloadId(at));
   const fixedLater = spoolPayload(sb, '{"hook_event_name": "Stop"}', payloadId(at + 1));
+  // Status line snapshots of two sessions (the ledger keeps each one's newest): not hook
+  // payloads, so the pipeline panels leave them out.
+  const [s1, s2] = Object.keys(EXPECTED) as [string, string];
+  for (let i = 0; i < 6; i++) spoolPayload(sb, snapshot('2.1.332-pro.json', i % 2 ? s1 : s2), statuslineId(at + 10 + i));
   assert.equal(drain(sb).code, 0);
   fs.writeFileSync(path.join(sb.spool, 'dead', `${fixedLater}.json`), JSON.stringify({ session_id: Object.keys(EXPECTED)[0], hook_event_name: 'Notification' }));
   assert.equal(spawnSync(process.execPath, [CLI, 'dead', 'retry', fixedLater, '--spool', sb.spool]).status, 0);
@@ -146,6 +151,10 @@ test('every dashboard query runs on the fixtures database, returns its columns, 
   assert.deepEqual(recent.map((r) => r.session_id).sort(), Object.keys(EXPECTED).sort());
   for (const r of recent) assert.ok(Math.abs((r.cost_usd as number) - EXPECTED[r.session_id as string]!.cost_usd) < 1e-6);
   assert.equal(results.get('Payloads applied')![0]!.payloads, fs.readdirSync(path.join(FIXTURES, 'payloads')).length + 1, 'the fixtures and the retried one');
+  assert.equal(db.prepare("SELECT count(*) FROM payloads WHERE event = 'StatusLine'").pluck().get(), 2, 'the snapshots are in the ledger, the newest of each session');
+  for (const title of ['Pipeline: payloads applied per day, by event', 'Pipeline: latest payloads']) {
+    assert.ok(results.get(title)!.every((r) => r.event !== 'StatusLine'), `${title}: hook payloads only`);
+  }
   const dead = results.get('Pipeline: dead letters')!;
   assert.deepEqual(dead.map((r) => [r.id, r.state]), [[fixedLater, 'retried, applied'], [broken, 'in spool/dead']]);
   assert.match(String(dead[1]!.reason), /JSON/);

@@ -249,7 +249,7 @@ test('status says whether the hook is installed, from the same settings file', (
   const dir = tempDir(t);
   const env = { HOME: path.join(dir, 'home'), CLAUDE_CONFIG_DIR: path.join(dir, 'cfg') };
   const status = () => {
-    const r = cli(['status', '--json', '--spool', path.join(dir, 'spool'), '--db', path.join(dir, 'm.db')], env);
+    const r = cli(['status', '--json', '--spool-only', '--spool', path.join(dir, 'spool'), '--db', path.join(dir, 'm.db')], env);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout).hook as { settings: string; events: string[]; error: string | null };
   };

@@ -1,7 +1,7 @@
 // Pure steps: payload parsing, payload naming, failure classes and backoff.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parsePayload } from '../src/worker/parse.ts';
+import { parsePayload, parseSessionObject } from '../src/worker/parse.ts';
 import { backoffDelayMs, classifyFailure } from '../src/worker/errors.ts';
 import { formatPayloadId, payloadIdOf, payloadKindOf, receivedAtOf } from '../src/shared/spool-layout.ts';
 
@@ -35,6 +35,12 @@ test('each permanent defect gives its own reason', () => {
     assert.equal(r.ok, false, input);
     if (!r.ok) assert.match(r.reason, reason, input);
   }
+});
+
+test('the checks every payload kind shares: a JSON object with a non-empty string session_id', () => {
+  assert.deepEqual(parseSessionObject(Buffer.from('{"session_id":"s","model":{"id":"m"}}')), { ok: true, obj: { session_id: 's', model: { id: 'm' } }, sessionId: 's' });
+  assert.deepEqual(parseSessionObject(Buffer.from('[]')), { ok: false, reason: 'not a JSON object: an array' });
+  assert.deepEqual(parseSessionObject(Buffer.from('{"session_id":""}')), { ok: false, reason: 'session_id is empty' });
 });
 
 test('the older format keeps its finite cost figures and drops the rest', () => {

@@ -7,9 +7,10 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { CLI, type Sandbox, query, sandbox } from './helpers.ts';
+import { CLI, type Sandbox, query, sandbox, spoolPayload } from './helpers.ts';
 import { EXPECTED, buildEmptyDb, buildFixtureDb } from './support/fixture-db.ts';
 import { renderTable } from '../src/report/table.ts';
+import { snapshot, statuslineId } from './support/statusline.ts';
 
 interface Out {
   code: number | null;
@@ -41,7 +42,7 @@ const ROW_KEYS: Record<string, string[]> = {
   monthly: ['month', ...FIGURE_KEYS, 'models'],
   model: ['model', ...FIGURE_KEYS, 'models'],
   project: ['project', ...FIGURE_KEYS, 'models'],
-  session: ['session_id', 'project', 'start_time', 'end_time', 'local_start', 'duration_seconds', 'end_reason', 'cost_complete', ...FIGURE_KEYS, 'tool_calls', 'commits', 'lines_added', 'lines_removed', 'models'],
+  session: ['session_id', 'project', 'start_time', 'end_time', 'local_start', 'duration_seconds', 'end_reason', 'cost_complete', ...FIGURE_KEYS, 'tool_calls', 'commits', 'lines_added', 'lines_removed', 'models', 'reported_cost_usd', 'reported_source', 'cost_differs'],
 };
 const SESSION_TOTAL_KEYS = [...FIGURE_KEYS, 'tool_calls', 'commits', 'lines_added', 'lines_removed', 'duration_seconds'];
 
@@ -93,6 +94,7 @@ test('reports on the fixtures database agree with expected.json', async (t) => {
         close(b.cost_usd, want.models[b.model]!.cost_usd, `${row.session_id} ${b.model} cost`);
       }
       assert.equal(row.cost_complete, true);
+      assert.deepEqual([row.reported_cost_usd, row.reported_source, row.cost_differs], [null, null, null], 'no status line: nothing to compare');
     }
     assert.deepEqual(sorted(Object.keys(r.totals)), sorted(SESSION_TOTAL_KEYS));
     assert.equal(r.totals.sessions, Object.keys(EXPECTED).length);
@@ -186,6 +188,7 @@ test('reports on the fixtures database agree with expected.json', async (t) => {
       assert.match(lines.at(-1)!, /^Total/, kind);
       assert.ok(lines.at(-1)!.includes(`$${expectedTotalCost.toFixed(2)}`), `${kind}: ${lines.at(-1)}`);
     }
+    assert.doesNotMatch(report(sb.db, ['session']).stdout, /Reported/, 'no status line, no Reported column');
     const b = report(sb.db, ['daily', '--breakdown', '--timezone', 'UTC']);
     assert.equal(b.stdout.split('\n').filter((l) => l.includes('└')).length, expectedByModel().size);
   });
@@ -211,7 +214,7 @@ test('tables fit the width they are given by cutting the widest text column', ()
 test('an empty database: every report is empty with zero totals, exit 0', (t) => {
   const sb = sandbox(t);
   buildEmptyDb(sb);
-  for (const kind of ['daily', 'weekly', 'monthly', 'session', 'model', 'project']) {
+  for (const kind of ['daily', 'weekly', 'monthly', 'session', 'model', 'project', 'blocks']) {
     const r = reportJson(sb.db, [kind]);
     assert.deepEqual(r.rows, [], kind);
     assert.equal(r.totals.cost_usd, 0);
@@ -304,4 +307,32 @@ test('usage errors exit 2, a missing or too old database exits 1', (t) => {
   const help = report(sb.db, ['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--breakdown/);
+});
+
+test("report session: Claude Code's reported cost beside ours, flagged past a cent", (t) => {
+  const sb = sandbox(t);
+  const [near, far, none] = Object.keys(EXPECTED) as [string, string, string];
+  const at = Date.parse('2026-11-23T21:00:00.000Z');
+  // Status line snapshots after the fixture sessions' transcripts were read.
+  spoolPayload(sb, snapshot('2.1.332-pro.json', near, (s) => (s.cost.total_cost_usd = EXPECTED[near]!.cost_usd + 0.009)), statuslineId(at));
+  spoolPayload(sb, snapshot('2.1.332-pro.json', far, (s) => (s.cost.total_cost_usd = EXPECTED[far]!.cost_usd + 0.5)), statuslineId(at + 1));
+  spoolPayload(sb, snapshot('2.1.197.json', 'only-statusline', (s) => (s.cost.total_cost_usd = 0.3)), statuslineId(at + 2));
+  buildFixtureDb(sb);
+  const r = reportJson(sb.db, ['session', '--timezone', 'UTC']);
+  const by = new Map((r.rows as Json[]).map((x) => [x.session_id, x]));
+  assert.deepEqual([by.get(near)!.reported_source, by.get(near)!.cost_differs], ['statusline', false]);
+  close(by.get(near)!.reported_cost_usd, EXPECTED[near]!.cost_usd + 0.009, 'near', 1e-12);
+  close(by.get(near)!.cost_usd, EXPECTED[near]!.cost_usd, 'ours stays ours');
+  assert.deepEqual([by.get(far)!.reported_source, by.get(far)!.cost_differs], ['statusline', true]);
+  assert.deepEqual([by.get(none)!.reported_cost_usd, by.get(none)!.cost_differs], [null, null]);
+  // Only Claude Code's figure (no transcript read): nothing of ours to compare it with.
+  assert.deepEqual([by.get('only-statusline')!.cost_usd, by.get('only-statusline')!.reported_cost_usd, by.get('only-statusline')!.cost_differs], [0.3, 0.3, null]);
+  const table = report(sb.db, ['session', '--timezone', 'UTC']);
+  assert.equal(table.code, 0, table.stderr);
+  const lines = table.stdout.split('\n');
+  assert.match(lines.find((l) => l.startsWith('Start'))!, /Cost\s+Reported$/);
+  const marked = lines.filter((l) => l.endsWith(' ≠'));
+  assert.equal(marked.length, 1, table.stdout);
+  assert.ok(marked[0]!.includes(`$${(EXPECTED[far]!.cost_usd + 0.5).toFixed(2)} ≠`), marked[0]);
+  assert.match(table.stdout, /≠ Claude Code's own cost \(status line\) differs from ours by more than \$0\.01/);
 });

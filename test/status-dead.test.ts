@@ -26,7 +26,7 @@ interface StatusJson {
   problems: string[];
   spool: { path: string; exists: boolean; incoming: number; processing: number; dead: number; oldest_waiting: { id: string; received_at: string; age_seconds: number } | null; waiting_too_long: number; max_wait_seconds: number };
   worker: { running: boolean; pid: number | null; since: string | null };
-  database: { path: string; exists: boolean; size_bytes: number; schema_version: number | null; sessions: number; last_applied: { id: string; event: string; session_id: string; applied_at: string } | null; error: string | null };
+  database: { path: string; exists: boolean; size_bytes: number; schema_version: number | null; sessions: number; last_applied: { id: string; event: string; session_id: string; applied_at: string } | null; last_statusline: { id: string; session_id: string; applied_at: string } | null; error: string | null };
   day: { date: string; time_zone: string; start: string; end: string; cost_usd: number | null; api_calls: number };
 }
 
@@ -61,7 +61,7 @@ test('status: an empty spool and no database is healthy (exit 0) and creates not
   assert.deepEqual(json.problems, []);
   assert.deepEqual(json.spool, { path: sb.spool, exists: false, incoming: 0, processing: 0, dead: 0, oldest_waiting: null, waiting_too_long: 0, max_wait_seconds: 300 });
   assert.deepEqual(json.worker, { running: false, pid: null, since: null });
-  assert.deepEqual(json.database, { path: sb.db, exists: false, size_bytes: 0, schema_version: null, sessions: 0, last_applied: null, error: null });
+  assert.deepEqual(json.database, { path: sb.db, exists: false, size_bytes: 0, schema_version: null, sessions: 0, last_applied: null, last_statusline: null, error: null });
   assert.equal(json.day.cost_usd, null);
   assert.equal(json.day.api_calls, 0);
   assert.equal(fs.existsSync(sb.spool), false, 'status never creates the spool');
@@ -101,6 +101,19 @@ test('status: payloads waiting longer than --max-wait need attention (exit 1, na
   assert.ok(after.json.database.size_bytes > 0);
   assert.equal(after.json.database.last_applied!.event, 'Stop');
   assert.equal(after.json.database.last_applied!.session_id, 'w');
+  assert.equal(after.json.database.last_statusline, null);
+  // Status line snapshots after it (an idle session refreshing): the last hook payload is still
+  // what 'last applied' shows; the last snapshot has a line of its own.
+  const stop = after.json.database.last_applied!.id;
+  let snap = '';
+  for (let i = 1; i <= 3; i++) snap = spoolPayload(sb, { session_id: 'w', cost: { total_cost_usd: 0.5 } }, `${payloadId(Date.now() + i)}-statusline`);
+  assert.equal(drain(sb).code, 0);
+  const later = status(sb);
+  assert.equal(later.json.database.last_applied!.id, stop);
+  assert.deepEqual([later.json.database.last_statusline!.id, later.json.database.last_statusline!.session_id], [snap, 'w']);
+  const text2 = cli(['status', '--spool-only', '--spool', sb.spool, '--db', sb.db]);
+  assert.match(text2.stdout, new RegExp(`^ {2}last applied +\\S+ Stop of session w \\(${stop}\\)$`, 'm'));
+  assert.match(text2.stdout, new RegExp(`^ {2}last status line +\\S+ of session w \\(${snap}\\)$`, 'm'));
 });
 
 test('status: a dead letter made by the real worker needs attention (exit 1)', async (t) => {
@@ -236,6 +249,7 @@ test('status: an older schema (no payloads, no costs) reports what it has; an un
   assert.equal(json.database.schema_version, 0);
   assert.equal(json.database.sessions, 1);
   assert.equal(json.database.last_applied, null);
+  assert.equal(json.database.last_statusline, null);
   assert.equal(json.database.error, null);
   assert.equal(json.day.cost_usd, null);
   assert.equal(cli(['status', '--spool-only', '--spool', sb.spool, '--db', sb.db]).code, 0);

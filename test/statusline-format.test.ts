@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { FIELDS } from '../src/statusline/fields.ts';
 import { type Sandbox, sandbox } from './helpers.ts';
 import { buildFixtureDb } from './support/fixture-db.ts';
-import { STATUSLINE, afternoonZone, cleanEnv, plain, rateLimits, runStatusline, snapshot } from './support/statusline.ts';
+import { STATUSLINE, afternoonZone, cleanEnv, plain, rateLimits, runStatusline, snapshot } from './support/statusline-run.ts';
 import { spawnSync } from 'node:child_process';
 
 const KNOWN = 'f332c3dd-cf19-4fa4-8049-adee686fb5cd';

@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
-import { type Sandbox, sandbox, spoolFiles } from './helpers.ts';
+import { CLI, ROOT, type Sandbox, runProcess, sandbox, spoolFiles } from './helpers.ts';
 import { buildFixtureDb } from './support/fixture-db.ts';
-import { afternoonZone, cleanEnv, rateLimits, runStatusline, snapshot, startStatusline } from './support/statusline.ts';
+import { afternoonZone, cleanEnv, rateLimits, runStatusline, snapshot, startStatusline } from './support/statusline-run.ts';
 
 const KNOWN = 'f332c3dd-cf19-4fa4-8049-adee686fb5cd'; // $0.100293 in expected.json
 const ALL_FIXTURES_USD = 0.0423881 + 0.08655 + 0.100293;
@@ -178,4 +178,34 @@ test('the spool comes from $CLAUDE_METRICS_SPOOL, and the database from $CLAUDE_
   const r = await runStatusline(JSON.stringify(snapshot(KNOWN)), ['--color', 'never'], { ...env, CLAUDE_METRICS_SPOOL: sb.spool, CLAUDE_METRICS_DB: sb.db });
   assert.match(r.stdout, /session \$0\.10/);
   assert.equal(spoolFiles(sb, 'incoming').length, 1);
+});
+
+test('claude-metrics statusline is the same command; without --spool or $CLAUDE_METRICS_SPOOL the spool is <package>/spool', async (t) => {
+  const { sb, env } = recentDb(t);
+  const incoming = path.join(ROOT, 'spool', 'incoming');
+  const before = new Set(fs.existsSync(incoming) ? fs.readdirSync(incoming) : []);
+  const added = () => fs.readdirSync(incoming).filter((f) => !before.has(f));
+  t.after(() => added().forEach((f) => fs.rmSync(path.join(incoming, f), { force: true })));
+  const viaCli = await runProcess(process.execPath, [CLI, 'statusline', '--db', sb.db, '--color', 'never'], JSON.stringify(snapshot(KNOWN)), { ...env, CLAUDE_METRICS_SPOOL: '' });
+  assert.equal(viaCli.code, 0);
+  assert.equal(viaCli.stderr, '');
+  assert.match(viaCli.stdout, /^Sonnet 4\.5 \| session \$0\.10 \| today \$0\.23 \|/);
+  const viaBin = await runStatusline(JSON.stringify(snapshot(KNOWN)), ['--db', sb.db, '--color', 'never'], env);
+  assert.equal(viaBin.stdout, viaCli.stdout.replace(/\d+h\d\dm/, viaBin.stdout.match(/\d+h\d\dm/)![0]));
+  const spooled = added();
+  assert.equal(spooled.length, 2, 'both spooled into <package>/spool');
+  for (const f of spooled) assert.match(f, /-statusline\.json$/);
+  const help = await runProcess(process.execPath, [CLI, 'help', 'statusline'], null);
+  assert.match(help.stdout, /^Usage: claude-metrics statusline /);
+});
+
+test('the bundle stays lean: better-sqlite3 external, no Intl formatter, no node:crypto or worker_threads at load', () => {
+  const bundle = fs.readFileSync(path.join(ROOT, 'dist', 'statusline.cjs'), 'utf8');
+  // The native module stays outside (required by name when there is a database), not bundled.
+  assert.ok(bundle.includes('"better-sqlite3"'));
+  assert.ok(!bundle.includes('better_sqlite3.node') && !bundle.includes('SqliteError'), 'better-sqlite3 is not bundled');
+  // Each costs milliseconds on every run: an Intl formatter ~5-12 ms, OpenSSL ~4 ms, worker_threads ~1.5 ms.
+  assert.doesNotMatch(bundle, /\bIntl\./);
+  assert.doesNotMatch(bundle, /require\("(node:)?(crypto|worker_threads)"\)/);
+  assert.ok(bundle.length < 64 * 1024, `${bundle.length} bytes`);
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadMigrations } from '../src/worker/db.ts';
-import { BASELINE, FIXTURES, drain, event, ledgerCount, payloadId, query, runHook, sandbox, spoolFiles, spoolPayload } from './helpers.ts';
+import { BASELINE, CLI, FIXTURES, drain, event, ledgerCount, payloadId, query, runHook, sandbox, spoolFiles, spoolPayload } from './helpers.ts';
 
 const MIGRATIONS = loadMigrations().length;
 
@@ -124,7 +124,7 @@ test('the older format (no hook_event_name, a cost object) stores the reported f
   const at = Date.parse('2026-10-01T08:00:00.000Z');
   spoolPayload(sb, { session_id: 'old', cost: { total_cost_usd: 0.42, total_duration_ms: 60000, total_api_duration_ms: 20000, total_lines_added: 12, total_lines_removed: 3 } }, payloadId(at));
   assert.equal(drain(sb).code, 0);
-  const columns = 'session_id, start_time, end_time, total_cost_usd, total_duration_ms, total_api_duration_ms, lines_added, lines_removed, commits, tool_calls, cwd, transcript_path, end_reason, cost_source, reported_cost_usd, reported_lines_added, reported_lines_removed';
+  const columns = 'session_id, start_time, end_time, total_cost_usd, total_duration_ms, total_api_duration_ms, lines_added, lines_removed, commits, tool_calls, cwd, transcript_path, end_reason, cost_source, reported_cost_usd, reported_lines_added, reported_lines_removed, reported_source, reported_at';
   assert.deepEqual(query(sb.db, `SELECT ${columns} FROM sessions`), [
     {
       session_id: 'old',
@@ -144,6 +144,8 @@ test('the older format (no hook_event_name, a cost object) stores the reported f
       reported_cost_usd: 0.42,
       reported_lines_added: 12,
       reported_lines_removed: 3,
+      reported_source: 'payload',
+      reported_at: '2026-10-01T08:00:00.000Z',
     },
   ]);
   assert.deepEqual(query(sb.db, 'SELECT event FROM payloads'), [{ event: 'legacy' }]);
@@ -270,6 +272,7 @@ test('a database written by the baseline Python hook is upgraded in place, every
     assert.equal(row.start_time, `${String(old.start_time).replace(' ', 'T')}.000Z`);
     assert.equal(row.end_time, `${String(old.end_time).replace(' ', 'T')}.000Z`);
     assert.equal(row.cost_source, 'reported');
+    assert.equal(row.reported_source, 'payload', 'migration 0005 names where the baseline\'s figures came from');
   }
   assert.deepEqual(query(sb.db, 'SELECT session_id, model, input_tokens FROM token_usage'), [{ session_id: 'base-1', model: 'claude-sonnet-4-5', input_tokens: 99 }]);
   const indexes = query(sb.db, "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_token_usage_%' ORDER BY name").map((x) => x.name);
@@ -282,6 +285,49 @@ test('a database written by the baseline Python hook is upgraded in place, every
     assert.ok(Date.now() < until, 'the baseline still writes to the upgraded schema');
     await new Promise((r) => setTimeout(r, 50));
   }
+});
+
+test("the baseline's call times ('YYYY-MM-DD HH:MM:SS', UTC) become RFC 3339, and reports count them on their day and block", async (t) => {
+  const sb = sandbox(t);
+  const r0 = spawnSync('python3', [BASELINE, '--db-path', sb.db], { input: JSON.stringify({ session_id: 'base-t', cost: { total_cost_usd: 1 } }), encoding: 'utf8' });
+  assert.equal(r0.status, 0, r0.stderr);
+  const deadline = Date.now() + 20_000;
+  while (query(sb.db, "SELECT name FROM sqlite_master WHERE name = 'sessions'").length === 0 || query(sb.db, 'SELECT * FROM sessions').length < 1) {
+    assert.ok(Date.now() < deadline, 'the baseline wrote its row');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Calls as the baseline's parser stored them (datetime('now') text, UTC; Python's own
+  // str(datetime) with microseconds), and one already RFC 3339, which stays as written.
+  const raw = new Database(sb.db);
+  const insert = raw.prepare("INSERT INTO token_usage (session_id, timestamp, model, input_tokens) VALUES ('base-t', ?, 'claude-sonnet-4-5', ?)");
+  const times: Array<[string, string]> = [
+    ['2026-11-01 23:30:00', '2026-11-01T23:30:00.000Z'],
+    ['2026-11-02 00:30:00', '2026-11-02T00:30:00.000Z'],
+    ['2026-11-02 01:15:00.123456', '2026-11-02T01:15:00.123Z'],
+    ['2026-11-02T02:00:00Z', '2026-11-02T02:00:00Z'],
+    ['2026-11-02 04:00:00', '2026-11-02T04:00:00.000Z'],
+  ];
+  for (const [i, [text]] of times.entries()) insert.run(text, 10 + i);
+  assert.equal(raw.pragma('user_version', { simple: true }), 0);
+  raw.close();
+  const r = drain(sb); // nothing to apply: the worker opens the database, and migrates it
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(query(sb.db, 'SELECT timestamp FROM token_usage ORDER BY input_tokens').map((x) => x.timestamp), times.map(([, rfc]) => rfc));
+
+  const report = (args: string[]) => {
+    const out = spawnSync(process.execPath, [CLI, 'report', ...args, '--json', '--timezone', 'UTC', '--db', sb.db], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(out.status, 0, out.stderr);
+    return JSON.parse(out.stdout) as { rows: Array<Record<string, unknown>> };
+  };
+  const day = (d: string) => report(['daily', '--since', d, '--until', d]).rows.map((x) => [x.date, x.api_calls, x.input_tokens]);
+  assert.deepEqual(day('2026-11-01'), [['2026-11-01', 1, 10]]);
+  assert.deepEqual(day('2026-11-02'), [['2026-11-02', 4, 11 + 12 + 13 + 14]]);
+  // 23:30 opens a block at 23:00 that ends at 04:00; the call at 04:00 opens the next.
+  const blocks = report(['blocks', '--now', '2026-11-10T00:00:00.000Z']).rows.map((x) => [x.start, x.api_calls, x.first_call, x.last_call]);
+  assert.deepEqual(blocks, [
+    ['2026-11-01T23:00:00.000Z', 4, '2026-11-01T23:30:00.000Z', '2026-11-02T02:00:00Z'],
+    ['2026-11-02T04:00:00.000Z', 1, '2026-11-02T04:00:00.000Z', '2026-11-02T04:00:00.000Z'],
+  ]);
 });
 
 test('a database from a newer claude-metrics is refused with a clear error, the spool kept', async (t) => {

@@ -1,4 +1,4 @@
-// `claude-metrics report daily|weekly|monthly|session|model|project`: arguments, opening the
+// `claude-metrics report daily|weekly|monthly|session|model|project|blocks`: arguments, opening the
 // database read-only, and printing the report as a terminal table or JSON. The figures come
 // from src/report/queries.ts, the tables from src/report/table.ts.
 // Exit codes: 0 printed, 1 the database is missing or unreadable, 2 usage error.
@@ -9,10 +9,12 @@ import { UsageError, parseOptions } from './usage.js';
 import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type ReportOptions, type Row, runReport, schemaVersion } from '../report/queries.js';
 import { type Column, fmtCost, fmtDuration, fmtInt, renderTable } from '../report/table.js';
 import { checkTimeZone, parseDay, systemTimeZone } from '../report/time.js';
+import { formatBlocks } from '../report/blocks-table.js';
+import { CROSSCHECK_NOTE, reportedCell } from '../report/crosscheck.js';
 import { REPORT_BUDGET_PERIOD, type ReportBudget, budgetCell, withBudget } from '../report/budgets.js';
 import { type Budgets, InvalidConfigError, loadUserConfig, resolveConfigFile } from '../shared/user-config.js';
 
-export const REPORT_HELP = `Usage: claude-metrics report <daily|weekly|monthly|session|model|project> [options]
+export const REPORT_HELP = `Usage: claude-metrics report <daily|weekly|monthly|session|model|project|blocks> [options]
 
 Cost, tokens and sessions from the database, as a table (or JSON).
 
@@ -20,6 +22,8 @@ Cost, tokens and sessions from the database, as a table (or JSON).
   session                  one row per session started in the range
   model                    one row per model
   project                  one row per project (the session's working folder)
+  blocks                   one row per 5-hour usage window (starts in the range), with the
+                           active one's time left and projected cost, and the official limits
 
   --since YYYY-MM-DD       first local day included (default: the first in the database)
   --until YYYY-MM-DD       last local day included (default: the last)
@@ -109,6 +113,7 @@ function parse(argv: string[]): Parsed | 'help' {
       json: { type: 'boolean' },
       db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      now: { type: 'string' }, // for tests: the time the blocks report takes as now (docs/REPORTS.md)
     },
   });
   if (values.help) return 'help';
@@ -130,6 +135,9 @@ function parse(argv: string[]): Parsed | 'help' {
   if (sow !== 'monday' && sow !== 'sunday') throw new UsageError('--start-of-week must be monday or sunday');
   if (values['start-of-week'] !== undefined && kind !== 'weekly') throw new UsageError('--start-of-week applies to the weekly report only');
   if (values.breakdown && kind === 'model') throw new UsageError('--breakdown does not apply to the model report (its rows are models)');
+  if (values.breakdown && kind === 'blocks') throw new UsageError('--breakdown does not apply to the blocks report (its rows list their models)');
+  const now = values.now === undefined ? undefined : new Date(values.now);
+  if (now !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.now!) || Number.isNaN(now.getTime()))) throw new UsageError(`--now takes an RFC 3339 time, not ${JSON.stringify(values.now)}`);
   return {
     kind,
     timeZone,
@@ -137,6 +145,7 @@ function parse(argv: string[]): Parsed | 'help' {
     until,
     breakdown: values.breakdown ?? false,
     weekStart: sow === 'sunday' ? 0 : 1,
+    ...(now && { now }),
     json: values.json ?? false,
     dbPath: resolveDbPath(values.db),
   };
@@ -168,6 +177,7 @@ function tokenCells(r: Row | Report['totals']): string[] {
 
 /** The report as a table sized to `width` (a terminal's columns) or unlimited when undefined. */
 export function formatReport(report: Report & { budget?: ReportBudget }, width: number | undefined): string {
+  if (report.report === 'blocks') return formatBlocks(report, width);
   const range = `${report.since ?? 'first'} … ${report.until ?? 'last'}`;
   const budget = report.budget ? `; budget ${fmtCost(report.budget.usd)} per ${report.budget.period}` : '';
   const title = `claude-metrics ${report.report} report, ${range} (${report.timezone}${report.start_of_week ? `, weeks start ${report.start_of_week}` : ''})${budget}\n\n`;
@@ -189,6 +199,9 @@ export function formatReport(report: Report & { budget?: ReportBudget }, width: 
       { header: 'Total tokens', align: 'right' },
       { header: 'Cost', align: 'right' },
     ];
+    // Claude Code's own cost beside ours, where a status line reported one.
+    const reported = report.rows.some((r) => r.reported_cost_usd !== null);
+    if (reported) columns.push({ header: 'Reported', align: 'right' });
     const cells = (r: Record<string, unknown>, label: string, project: string, models: string): string[] => [
       label,
       project,
@@ -200,6 +213,7 @@ export function formatReport(report: Report & { budget?: ReportBudget }, width: 
       r.lines_added === undefined ? '' : `+${fmtInt(r.lines_added as number)}/-${fmtInt(r.lines_removed as number)}`,
       fmtInt(r.total_tokens as number),
       `${fmtCost(r.cost_usd as number)}${(r.unpriced_calls as number) > 0 ? '*' : ''}`,
+      ...(reported ? [reportedCell(r)] : []),
     ];
     rows = report.rows.map((r, i) => {
       if (r.breakdown) subRows.set(i, r.breakdown.map((m) => cells({ ...m, duration_seconds: null }, '', '', `  └ ${short(m.model)}`)));
@@ -237,6 +251,7 @@ export function formatReport(report: Report & { budget?: ReportBudget }, width: 
     rows.forEach((cells, i) => cells.push(budgetCell(report.rows[i]!)));
     totals.push('');
   }
-  const note = report.rows.some((r) => r.unpriced_calls > 0) ? '* some calls are of a model without a known price: their cost is not included\n' : '';
+  let note = report.rows.some((r) => r.unpriced_calls > 0) ? '* some calls are of a model without a known price: their cost is not included\n' : '';
+  if (report.rows.some((r) => r.cost_differs === true)) note += CROSSCHECK_NOTE;
   return title + renderTable({ columns, rows, subRows, totals, width }) + note;
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { type BudgetCheck, checkBudgets } from '../report/budgets.js';
-import { MIN_SCHEMA_VERSION } from '../report/queries.js';
+import { MIN_SCHEMA_VERSION } from '../report/schema.js';
 import { type BudgetPeriod, type Budgets, InvalidConfigError, loadUserConfig } from '../shared/user-config.js';
 
 export interface BudgetStatus {

@@ -22,8 +22,8 @@ export const DEFAULT_MAX_WAIT_SECONDS = 300;
 export const STATUS_HELP = `Usage: claude-metrics status [--json] [--max-wait SECONDS] [--spool-only] [--day YYYY-MM-DD] [--spool DIR] [--db FILE]
 
 Shows the spool (payloads incoming, processing, dead; how long the oldest has waited), whether
-a worker is watching the spool (and its pid), the last payload applied, the database (size,
-sessions) and the cost of today's API calls. Reads only: creates and changes nothing.
+a worker is watching the spool (and its pid), the last hook payload and the last status line
+snapshot applied, the database (size, sessions) and the cost of today's API calls. Reads only: creates and changes nothing.
 
   --json                 print one JSON object (fields below)
   --max-wait SECONDS     a payload waiting longer than this is a problem (default ${DEFAULT_MAX_WAIT_SECONDS})
@@ -39,16 +39,17 @@ JSON fields: ok, problems [strings], spool {path, exists, incoming, processing, 
 oldest_waiting {id, received_at, age_seconds} | null, waiting_too_long, max_wait_seconds},
 worker {running, pid, since}, hook {settings, events [the events that run our hook], error},
 statusline {state: ours | other | none, command, error}, database {path, exists, size_bytes,
-schema_version, sessions, last_applied {id, event, session_id, applied_at} | null, error}, day
-{date, time_zone, start, end, cost_usd, api_calls}, budgets {config, error, budgets, checks
-[{period, start, end, budget_usd, cost_usd, used_pct, level: ok | warn | over}],
+schema_version, sessions, last_applied {id, event, session_id, applied_at} | null (the last hook
+payload: status line snapshots aside), last_statusline {id, session_id, applied_at} | null,
+error}, day {date, time_zone, start, end, cost_usd, api_calls}, budgets {config, error, budgets,
+checks [{period, start, end, budget_usd, cost_usd, used_pct, level: ok | warn | over}],
 database_error}. A missing database or spool is not a problem (counts are 0).
 
 Exit codes: 0 healthy; 1 attention: no worker watching the spool, the hook not registered for
 all four events, payloads waiting longer than --max-wait, dead letters (see 'claude-metrics dead
-list'), a database that cannot be read, a budget exceeded (this day, week, month or 5-hour block;
-$CLAUDE_METRICS_CONFIG, else ~/.config/claude-metrics/config.json) or a config file that cannot
-be used (with --spool-only: no worker and no hook are no problem); 2 usage error.
+list'), a database that cannot be read, a budget exceeded (this day, week, month or 5-hour
+block; $CLAUDE_METRICS_CONFIG, else ~/.config/claude-metrics/config.json) or a config file that
+cannot be used (with --spool-only: all but the first two); 2 usage error.
 `;
 
 export interface SpoolStatus {
@@ -70,7 +71,10 @@ export interface DatabaseStatus {
   size_bytes: number;
   schema_version: number | null;
   sessions: number;
+  /** The last hook payload applied (status line snapshots aside: an idle session refreshes one every second). */
   last_applied: { id: string; event: string; session_id: string; applied_at: string } | null;
+  /** The last status line snapshot applied (the ledger keeps each session's newest only). */
+  last_statusline: { id: string; session_id: string; applied_at: string } | null;
   /** Why the database could not be read (in full), when it could not. */
   error: string | null;
 }
@@ -154,6 +158,7 @@ export function gatherDatabase(dbPath: string, range: DayRange): { database: Dat
     schema_version: null,
     sessions: 0,
     last_applied: null,
+    last_statusline: null,
     error: null,
   };
   const day: DayCost = { ...range, cost_usd: null, api_calls: 0 };
@@ -166,9 +171,12 @@ export function gatherDatabase(dbPath: string, range: DayRange): { database: Dat
     if (tables.has('sessions')) database.sessions = db.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
     if (tables.has('payloads')) {
       // The highest id (the hook's time) is the last applied: the worker applies in name order,
-      // and a primary-key lookup stays instant on a ledger of millions.
-      const row = db.prepare('SELECT id, event, session_id, applied_at FROM payloads ORDER BY id DESC LIMIT 1').get();
+      // and a primary-key lookup stays instant on a ledger of millions. Status line snapshots (by
+      // their id's kind) are skipped on the way: at most one per session since schema 7.
+      const row = db.prepare(`SELECT id, event, session_id, applied_at FROM payloads WHERE id NOT GLOB '*-statusline' ORDER BY id DESC LIMIT 1`).get();
       database.last_applied = (row as DatabaseStatus['last_applied']) ?? null;
+      const snap = db.prepare(`SELECT id, session_id, applied_at FROM payloads WHERE event = 'StatusLine' AND id GLOB '*-statusline' ORDER BY id DESC LIMIT 1`).get();
+      database.last_statusline = (snap as DatabaseStatus['last_statusline']) ?? null;
     }
     Object.assign(day, spentBetween(db, range.start, range.end));
   } catch (err) {
@@ -238,6 +246,7 @@ export function gatherStatus(options: { spoolDir: string; dbPath: string; maxWai
   const statusline = gatherStatusLine(path.join(defaultClaudeDir(), 'settings.json'));
   const { database, day } = gatherDatabase(options.dbPath, localDayRange(options.day, now));
   const budgets = gatherBudgets(resolveConfigFile(), options.dbPath, now);
+  // Budgets are judged in both scopes: --spool-only leaves out only the worker and the hook.
   const problems = [...problemsOf(spool, database, worker, hook, options.scope), ...budgetProblems(budgets)];
   return { ok: problems.length === 0, problems, spool, worker, hook, statusline, database, day, budgets };
 }
@@ -282,6 +291,8 @@ export function formatStatus(r: StatusReport): string {
   rows.push(['  sessions', String(d.sessions)]);
   const la = d.last_applied;
   rows.push(['  last applied', la ? `${la.applied_at} ${la.event} of session ${la.session_id} (${la.id})` : '-']);
+  const ls = d.last_statusline;
+  rows.push(['  last status line', ls ? `${ls.applied_at} of session ${ls.session_id} (${ls.id})` : '-']);
   const cost = r.day.cost_usd === null ? 'unknown (no costs in this database)' : `$${r.day.cost_usd.toFixed(4)}`;
   rows.push([r.day.date === localDayRange().date ? '  today' : `  ${r.day.date}`, `${cost}, ${r.day.api_calls} API calls (${r.day.date}, ${r.day.time_zone})`]);
   rows.push(['budgets', formatBudgets(r.budgets)]);

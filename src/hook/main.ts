@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot, SPOOL_ENV } from '../shared/config.js';
-import { readBoundedStdin } from '../shared/bounded-stdin.js';
+import { isTerminal, readBoundedStdin } from '../shared/bounded-stdin.js';
 import { writePayload } from '../shared/spool-write.js';
 
 /** The worker dead-letters anything over 8 MiB; one byte more is enough to show that. */
@@ -48,21 +48,9 @@ function spoolRootFromArgs(argv: string[]): string {
   return path.resolve(flag ?? (fromEnv ? fromEnv : path.join(packageRoot(self), 'spool')));
 }
 
-/** node:tty is loaded only for a character device (a terminal or /dev/null), never for a pipe. */
-function stdinIsTerminal(): boolean {
-  let stat: fs.Stats;
-  try {
-    stat = fs.fstatSync(0);
-  } catch {
-    return false; // no stdin at all: reading it reports the problem
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return stat.isCharacterDevice() && (require('node:tty') as typeof import('node:tty')).isatty(0);
-}
-
 function main(): void {
   const root = spoolRootFromArgs(process.argv.slice(2));
-  if (stdinIsTerminal()) fail('no payload: stdin is a terminal (Claude Code pipes the event on stdin)');
+  if (isTerminal(0)) fail('no payload: stdin is a terminal (Claude Code pipes the event on stdin)');
   readBoundedStdin({ capBytes: STDIN_CAP_BYTES, timeoutMs: STDIN_TIMEOUT_MS }, (bytes, timedOut) => {
     if (bytes.length === 0) {
       fail(timedOut ? `stdin stayed open and empty for ${STDIN_TIMEOUT_MS} ms (payload not spooled)` : 'empty stdin (payload not spooled)');

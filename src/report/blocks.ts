@@ -34,19 +34,30 @@ export function blockStartOf(ms: number): number {
   return Math.floor(ms / HOUR_MS) * HOUR_MS;
 }
 
+/**
+ * The rule, one call at a time (in time order): `next(ms)` says whether the call opens a new block,
+ * whose bounds are then `startMs` and `endMs`. A gap of 5 h or more always reaches past the
+ * block's end (a block starts at or before its first call), so "at or after the end" covers both
+ * of ccusage's conditions.
+ */
+export class BlockSplitter {
+  startMs = NaN;
+  endMs = NaN;
+  next(ms: number): boolean {
+    if (ms < this.endMs) return false;
+    this.startMs = blockStartOf(ms);
+    this.endMs = this.startMs + BLOCK_MS;
+    return true;
+  }
+}
+
 /** The rule, pure: calls in time order → blocks, each [startMs, endMs) with its calls. */
 export function splitBlocks<T extends { ms: number }>(calls: Iterable<T>): Array<{ startMs: number; endMs: number; calls: T[] }> {
   const out: Array<{ startMs: number; endMs: number; calls: T[] }> = [];
-  let cur: (typeof out)[number] | null = null;
+  const split = new BlockSplitter();
   for (const c of calls) {
-    // A gap of 5 h or more always reaches past the block's end (the block starts at or before its
-    // first call), so "at or after the end" covers both of ccusage's conditions.
-    if (cur === null || c.ms >= cur.endMs) {
-      const startMs = blockStartOf(c.ms);
-      cur = { startMs, endMs: startMs + BLOCK_MS, calls: [] };
-      out.push(cur);
-    }
-    cur.calls.push(c);
+    if (split.next(c.ms)) out.push({ startMs: split.startMs, endMs: split.endMs, calls: [] });
+    out.at(-1)!.calls.push(c);
   }
   return out;
 }
@@ -66,12 +77,15 @@ export function projectedCost(burnUsdPerHour: number): number {
 
 /** An RFC 3339 time from the database as epoch ms (UTC when it names no zone), NaN when unreadable. */
 export function parseUtc(text: string): number {
-  return Date.parse(/(?:Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`);
+  return Date.parse(text.endsWith('Z') || /(?:z|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`);
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Only RFC 3339 call times take part ('YYYY-MM-DDTHH…'; the old hook's 'YYYY-MM-DD HH:MM:SS' rows do not). */
+/**
+ * Only RFC 3339 call times take part ('YYYY-MM-DDTHH…'). Migration 0006 rewrote the old hook's
+ * 'YYYY-MM-DD HH:MM:SS' rows; one written since (the old hook still running) takes no part.
+ */
 export const CALL_TIME_OK = "substr(timestamp, 11, 1) = 'T'";
 
 export interface BlockProbes {

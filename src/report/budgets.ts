@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { BudgetPeriod, Budgets } from '../shared/user-config.js';
 import { activeBlock } from './blocks.js';
-import { type LocalRange, localDayRange, localMonthRange, localWeekRange, spentBetween } from './spend.js';
+import { type LocalBounds, localDayBounds, localMonthBounds, localWeekBounds, spentBetween } from './spend.js';
 
 /** From this share of its budget a figure is shown as a warning. */
 export const BUDGET_WARN_RATIO = 0.8;
@@ -36,8 +36,8 @@ export interface BudgetCheck {
 }
 
 /** The local range of a calendar period holding `now`. */
-export function periodRange(period: Exclude<BudgetPeriod, 'block'>, now: Date): LocalRange {
-  return period === 'day' ? localDayRange(undefined, now) : period === 'week' ? localWeekRange(now) : localMonthRange(now);
+export function periodBounds(period: Exclude<BudgetPeriod, 'block'>, now: Date): LocalBounds {
+  return period === 'day' ? localDayBounds(undefined, now) : period === 'week' ? localWeekBounds(now) : localMonthBounds(now);
 }
 
 /**
@@ -58,7 +58,7 @@ export function checkBudgets(db: Database.Database, budgets: Budgets, now: Date)
       ({ start, end } = block);
       cost = block.cost_usd;
     } else {
-      ({ start, end } = periodRange(period, now));
+      ({ start, end } = periodBounds(period, now));
       cost = spentBetween(db, start, end).cost_usd ?? 0;
     }
     checks.push({ period, start, end, budget_usd: budget, cost_usd: cost, used_pct: budgetUsedPct(cost, budget), level: budgetLevel(cost, budget) });

@@ -7,12 +7,14 @@
 // (docs/REPORTS.md).
 import type Database from 'better-sqlite3';
 import { type Grain, bucketSql, localDateTime, localDayStart, nextDay, offsetPeriods, rfc3339 } from './time.js';
+import { blocksReport } from './blocks-report.js';
+import { crossCheck } from './crosscheck.js';
 
-export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'model', 'project'] as const;
+export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'model', 'project', 'blocks'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 /** The oldest schema the report can read (sessions.cwd, token_usage.cost_usd, session_models). */
-export const MIN_SCHEMA_VERSION = 3;
+export { MIN_SCHEMA_VERSION } from './schema.js';
 
 export interface ReportOptions {
   kind: ReportKind;
@@ -23,6 +25,8 @@ export interface ReportOptions {
   breakdown: boolean;
   /** 0 = Sunday … 6 = Saturday; weekly report only. */
   weekStart: number;
+  /** The time the blocks report takes as now (default: the clock). */
+  now?: Date;
 }
 
 export interface Figures {
@@ -49,6 +53,8 @@ export interface Report {
   since: string | null;
   until: string | null;
   start_of_week?: string;
+  /** blocks only: the time taken as now (the active block, time left). */
+  now?: string;
   /** The UTC instants the report covers: [from, to), null where unbounded. */
   from_utc: string | null;
   to_utc: string | null;
@@ -119,6 +125,10 @@ export function runReport(db: Database.Database, o: ReportOptions): Report {
     to_utc: toMs === null ? null : rfc3339(toMs),
   };
   if (o.kind === 'session') return { ...head, ...sessionReport(db, o, params) };
+  if (o.kind === 'blocks') {
+    const b = blocksReport(db, o.timeZone, fromMs, toMs, o.now ?? new Date());
+    return { ...head, now: b.now, rows: b.rows as unknown as Row[], totals: b.totals };
+  }
 
   // One pass over the calls, grouped by (bucket, model, session): at most a few rows per session
   // and day. Rows, per-model breakdowns and totals are folded from those partial sums here, so
@@ -209,8 +219,10 @@ function periodsFor(db: Database.Database, timeZone: string, params: { from: str
 /** One row per session whose start (its end when it has none) falls in range; whole-session figures. */
 function sessionReport(db: Database.Database, o: ReportOptions, params: { from: string; to: string }): { rows: Row[]; totals: Figures } {
   const inRange = `COALESCE(s.start_time, s.end_time) >= @from AND COALESCE(s.start_time, s.end_time) < @to`;
+  const reportedSource = schemaVersion(db) >= 5 ? 's.reported_source' : 'NULL'; // the column came with schema 5
   const rows = db
     .prepare(`SELECT s.session_id, s.cwd, s.start_time, s.end_time, s.end_reason, s.cost_complete,
+        s.cost_source, s.reported_cost_usd, ${reportedSource} AS reported_source,
         CASE WHEN s.start_time IS NOT NULL AND s.end_time IS NOT NULL THEN round((julianday(s.end_time) - julianday(s.start_time)) * 86400, 3) END AS duration_seconds,
         COALESCE(s.api_calls, 0) AS api_calls,
         COALESCE((SELECT sum(unpriced_calls) FROM session_models m WHERE m.session_id = s.session_id), 0) AS unpriced_calls,
@@ -242,6 +254,7 @@ function sessionReport(db: Database.Database, o: ReportOptions, params: { from: 
       lines_added: Number(r.lines_added),
       lines_removed: Number(r.lines_removed),
       models: String(r.model_list ?? '').split(',').filter((m) => m !== '').sort(),
+      ...crossCheck(r),
     } as Row;
   });
   if (o.breakdown) {

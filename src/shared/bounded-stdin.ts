@@ -1,5 +1,7 @@
 // Reading what Claude Code pipes on stdin, with a size cap and a time bound, for the commands it
-// runs (the hook, the status line). Small and dependency-free: both bundles load it on every run.
+// runs (the hook, the status line), and telling a terminal from a pipe cheaply. Small and
+// dependency-free: both bundles load it on every run.
+import fs from 'node:fs';
 
 export interface BoundedStdinOptions {
   /** Stop reading once this many bytes have arrived (the result holds at most this many). */
@@ -58,4 +60,16 @@ export function readBoundedStdin(
     clearTimeout(timer);
     failed(err);
   });
+}
+
+/** Whether `fd` is a terminal; node:tty is loaded only for a character device (a terminal or /dev/null), never for a pipe. */
+export function isTerminal(fd: number): boolean {
+  let stat: fs.Stats;
+  try {
+    stat = fs.fstatSync(fd);
+  } catch {
+    return false; // no such descriptor: reading or writing it reports the problem
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return stat.isCharacterDevice() && (require('node:tty') as typeof import('node:tty')).isatty(fd);
 }

@@ -4,8 +4,7 @@
 // with exit code 0 whatever happened; what went wrong goes to stderr only with --debug (or
 // $CLAUDE_METRICS_STATUSLINE_DEBUG). Shared by the lean bundle dist/statusline.cjs and dist/cli.js.
 import fs from 'node:fs';
-import tty from 'node:tty';
-import { readBoundedStdin } from '../shared/bounded-stdin.js';
+import { isTerminal, readBoundedStdin } from '../shared/bounded-stdin.js';
 import { resolveDbPath, resolveSpoolDir } from '../shared/config.js';
 import { writePayload } from '../shared/spool-write.js';
 import { InvalidConfigError, type UserConfig, emptyConfig, loadUserConfig, resolveConfigFile } from '../shared/user-config.js';
@@ -22,6 +21,11 @@ export const STATUSLINE_TIMEOUT_ENV = 'CLAUDE_METRICS_STATUSLINE_TIMEOUT_MS';
 const STDIN_CAP_BYTES = 8 * 1024 * 1024 + 1;
 
 export type ColorMode = 'auto' | 'always' | 'never';
+
+/** Milliseconds, for --debug timings (process.hrtime: the `performance` global loads perf_hooks, ~1 ms). */
+function msNow(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
 
 export interface StatuslineArgs {
   spool?: string;
@@ -70,11 +74,14 @@ export function useColor(mode: ColorMode, env: NodeJS.ProcessEnv, stdoutIsTty: b
   return stdoutIsTty || (env.TERM !== undefined && env.TERM !== '' && env.TERM !== 'dumb');
 }
 
-/** COLUMNS when it is a positive number, else a terminal's width, else no limit. */
+/**
+ * COLUMNS when it is a positive number, else a terminal's width, else no limit. (isTerminal, not
+ * process.stdout.isTTY: building process.stdout on a pipe loads the net module.)
+ */
 export function lineWidth(env: NodeJS.ProcessEnv): number | undefined {
   const columns = Number(env.COLUMNS);
   if (Number.isInteger(columns) && columns > 0) return columns;
-  return process.stdout.isTTY ? process.stdout.columns : undefined;
+  return isTerminal(1) ? process.stdout.columns : undefined;
 }
 
 function writeOut(fd: number, text: string): void {
@@ -88,7 +95,7 @@ function writeOut(fd: number, text: string): void {
 
 /** Reads stdin unless it is a terminal (someone trying the command by hand). */
 function readInput(timeoutMs: number, note: (m: string) => void, done: (bytes: Buffer | null) => void): void {
-  if (tty.isatty(0)) {
+  if (isTerminal(0)) {
     note('stdin is a terminal: no payload');
     return done(null);
   }
@@ -128,8 +135,10 @@ function buildLine(args: StatuslineArgs, bytes: Buffer | null, selfFile: string 
   }
   if (bytes !== null) {
     const spool = resolveSpoolDir(args.spool, env, selfFile);
+    const started = msNow();
     try {
       writePayload(spool, bytes, { kind: 'statusline' });
+      note(`spooled in ${(msNow() - started).toFixed(1)} ms`);
     } catch (err) {
       note(`cannot write to spool ${spool}: ${(err as Error).message} (snapshot not spooled)`);
     }
@@ -147,10 +156,12 @@ function buildLine(args: StatuslineArgs, bytes: Buffer | null, selfFile: string 
   }
   const shown = fieldsOf(template);
   const now = new Date();
+  const dbStarted = msNow();
   const db = readDbFigures(resolveDbPath(args.db, env), payload?.sessionId ?? null, dbNeeds(shown, config.budgets), now, note);
+  note(`database read in ${(msNow() - dbStarted).toFixed(1)} ms`);
   const figures = lineFigures(payload, db, config.budgets, problems, now);
   const width = lineWidth(env);
-  const line = composeLine(template, shown, figures, { width, color: useColor(args.color, env, process.stdout.isTTY === true) });
+  const line = composeLine(template, shown, figures, { width, color: useColor(args.color, env, isTerminal(1)) });
   // Nothing known at all (no payload, no database): still a line, never an empty one.
   return line !== '' ? line : NO_FIGURES.slice(0, width);
 }
@@ -159,7 +170,7 @@ const NO_FIGURES = 'claude-metrics: no figures yet';
 
 /** Runs the status line and ends the process (exit 0). */
 export function statuslineCommand(argv: string[], name: string, selfFile: string | undefined): void {
-  const started = performance.now();
+  const started = msNow();
   const args = parseStatuslineArgs(argv);
   const debug = args.debug || Boolean(process.env[STATUSLINE_DEBUG_ENV]);
   const notes: string[] = [];
@@ -167,7 +178,7 @@ export function statuslineCommand(argv: string[], name: string, selfFile: string
   const finish = (line: string): never => {
     writeOut(1, `${line}\n`);
     if (debug) {
-      notes.push(`took ${(performance.now() - started).toFixed(1)} ms`);
+      notes.push(`took ${(msNow() - started).toFixed(1)} ms`);
       writeOut(2, notes.map((n) => `${name}: ${n}\n`).join(''));
     }
     process.exit(0);
@@ -178,6 +189,7 @@ export function statuslineCommand(argv: string[], name: string, selfFile: string
   }
   const timeoutMs = Number(process.env[STATUSLINE_TIMEOUT_ENV]) || 1000;
   readInput(timeoutMs, note, (bytes) => {
+    note(`stdin read after ${(msNow() - started).toFixed(1)} ms`);
     let line: string;
     try {
       line = buildLine(args, bytes, selfFile, note);

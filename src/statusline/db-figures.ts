@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type ActiveBlock, activeBlock } from '../report/blocks.js';
-import { MIN_SCHEMA_VERSION } from '../report/queries.js';
-import { localDayRange, localMonthRange, localWeekRange, spentBetween } from '../report/spend.js';
+import { MIN_SCHEMA_VERSION } from '../report/schema.js';
+import { periodBounds } from '../report/budgets.js';
+import { spentBetween } from '../report/spend.js';
 import type { DbNeed } from './fields.js';
 
 /** How long a query may wait for a lock before the line goes without the database's figures. */
@@ -57,10 +58,9 @@ export function readDbFigures(dbPath: string, sessionId: string | null, needs: S
       const row = db.prepare('SELECT total_cost_usd, cost_complete, cost_source, reported_cost_usd FROM sessions WHERE session_id = ?').get(sessionId);
       figures.session = (row as SessionRow | undefined) ?? null;
     }
-    const ranges = { day: () => localDayRange(undefined, now), week: () => localWeekRange(now), month: () => localMonthRange(now) };
     for (const period of ['day', 'week', 'month'] as const) {
       if (!needs.has(period)) continue;
-      const range = ranges[period]();
+      const range = periodBounds(period, now);
       figures[period] = spentBetween(db, range.start, range.end).cost_usd;
     }
     if (needs.has('block')) figures.block = activeBlock(db, now);

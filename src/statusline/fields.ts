@@ -110,7 +110,7 @@ export const FIELDS: Record<string, FieldSpec> = {
   week_cost: { help: "this week's cost (Monday first); coloured by the week budget", rank: 40, needs: ['week'], value: (f) => cost(f.week, f.budgets.week) },
   month_cost: { help: "this month's cost; coloured by the month budget", rank: 40, needs: ['month'], value: (f) => cost(f.month, f.budgets.month) },
   block_cost: {
-    help: "the current 5-hour block's cost (docs/REPORTS.md); coloured by the block budget",
+    help: "the current 5-hour block's cost (a block starts at the UTC hour of its first call and lasts 5 h); coloured by the block budget",
     rank: 80,
     needs: ['block'],
     value: (f) => cost(f.block?.cost ?? null, f.budgets.block),

@@ -30,8 +30,8 @@ a cost marked ~ is Claude Code's own estimate (the worker has not recorded the s
 Set it up with 'claude-metrics install --statusline'.
 
   --format TEMPLATE      fields in braces, optional groups in brackets: a group shows only when
-                         all its fields have a value; text before a field or group shows with it
-                         (default: '${DEFAULT_TEMPLATE}')
+                         all its fields have a value; text before a field or group shows with it;
+                         \\ makes the next character text (default: below)
   --color WHEN           auto (default: when stdout is a terminal or TERM is set and not 'dumb',
                          and NO_COLOR is not set), always, never
   --spool DIR            spool directory (default: $CLAUDE_METRICS_SPOOL, else <package>/spool)
@@ -42,6 +42,9 @@ Set it up with 'claude-metrics install --statusline'.
 
 Fields:
 ${fields}
+
+Default template:
+  ${DEFAULT_TEMPLATE}
 
 The line fits $COLUMNS: fields of least value go first, and it never wraps. Budgets (USD per
 day, week, month, 5-hour block) come from $CLAUDE_METRICS_CONFIG, else

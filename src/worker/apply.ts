@@ -3,16 +3,25 @@
 import type { Db } from './db.js';
 import { type FigureStatements, type PriceFor, prepareFigureStatements } from './figures.js';
 import type { HookPayload, ReportedCost } from './parse.js';
+import { type StatusLineStatements, prepareStatusLineStatements } from './apply-statusline.js';
 
 export interface ApplyStatements {
   recordPayload: (id: string, event: string, sessionId: string, receivedAt: string, appliedAt: string) => boolean;
   /** Creates or updates the session row; `endReason` only for SessionEnd. */
   touchSession: (sessionId: string, at: string | null, cwd: string | null, transcriptPath: string | null, endReason: string | null) => void;
-  storeReportedCost: (sessionId: string, cost: ReportedCost) => void;
+  /**
+   * Takes reported figures into the session (reported_*, durations, their source and time) when
+   * `at` is not older than the figures it has; false when it kept newer ones.
+   */
+  storeReportedCost: (sessionId: string, cost: ReportedCost, source: ReportedSource, at: string) => boolean;
   /** Records a dead-lettered payload in `dead_letters`, in the batch's transaction. */
   recordDeadLetter: (id: string, reason: string, receivedAt: string, at: string) => void;
   figures: FigureStatements;
+  statusLine: StatusLineStatements;
 }
+
+/** Where a session's reported_* figures came from: a status line snapshot, or an older-format payload's `cost`. */
+export type ReportedSource = 'statusline' | 'payload';
 
 export function prepareApplyStatements(db: Db, priceFor: PriceFor): ApplyStatements {
   const insertLedger = db.prepare(
@@ -32,8 +41,10 @@ export function prepareApplyStatements(db: Db, priceFor: PriceFor): ApplyStateme
       cwd = COALESCE(excluded.cwd, cwd),
       transcript_path = COALESCE(excluded.transcript_path, transcript_path)`);
   // Reported figures are kept in reported_*; they fill the main columns only while no transcript has.
+  // The newest figures win (reported_at): a snapshot applied late never overwrites a newer one.
   const updateCost = db.prepare(`
     UPDATE sessions SET
+      reported_source = @source, reported_at = @at,
       reported_cost_usd = COALESCE(@cost, reported_cost_usd),
       reported_lines_added = COALESCE(@added, reported_lines_added),
       reported_lines_removed = COALESCE(@removed, reported_lines_removed),
@@ -43,7 +54,7 @@ export function prepareApplyStatements(db: Db, priceFor: PriceFor): ApplyStateme
       lines_added = CASE WHEN cost_source IS 'transcript' THEN lines_added ELSE COALESCE(@added, lines_added) END,
       lines_removed = CASE WHEN cost_source IS 'transcript' THEN lines_removed ELSE COALESCE(@removed, lines_removed) END,
       cost_source = CASE WHEN cost_source IS 'transcript' THEN cost_source ELSE 'reported' END
-    WHERE session_id = @sessionId`);
+    WHERE session_id = @sessionId AND (reported_at IS NULL OR reported_at <= @at)`);
   const insertDeadLetter = db.prepare(
     'INSERT OR REPLACE INTO dead_letters (id, reason, received_at, dead_lettered_at) VALUES (?, ?, ?, ?)',
   );
@@ -52,16 +63,19 @@ export function prepareApplyStatements(db: Db, priceFor: PriceFor): ApplyStateme
     recordPayload: (id, event, sessionId, receivedAt, appliedAt) =>
       insertLedger.run(id, event, sessionId, receivedAt, appliedAt).changes === 1,
     touchSession: (sessionId, at, cwd, transcriptPath, endReason) => void upsertSession.run({ sessionId, at, cwd, transcriptPath, endReason }),
-    storeReportedCost: (sessionId, c) =>
-      void updateCost.run({
+    storeReportedCost: (sessionId, c, source, at) =>
+      updateCost.run({
         sessionId,
+        source,
+        at,
         cost: c.total_cost_usd ?? null,
         duration: c.total_duration_ms ?? null,
         apiDuration: c.total_api_duration_ms ?? null,
         added: c.total_lines_added ?? null,
         removed: c.total_lines_removed ?? null,
-      }),
+      }).changes === 1,
     figures: prepareFigureStatements(db, priceFor),
+    statusLine: prepareStatusLineStatements(db),
   };
 }
 
@@ -93,7 +107,7 @@ export function applyPayload(
   const endReason = p.event === 'SessionEnd' || p.event === null ? p.reason : null;
   // An import is not session activity: its time says nothing of when the session ran.
   st.touchSession(p.sessionId, p.event === IMPORT_EVENT ? null : receivedAt, p.cwd, p.transcriptPath, endReason);
-  if (p.reportedCost) st.storeReportedCost(p.sessionId, p.reportedCost);
+  if (p.reportedCost) st.storeReportedCost(p.sessionId, p.reportedCost, 'payload', receivedAt);
   // A missing or unreadable transcript is not a failure: the payload applies with what it has.
   if (p.transcriptPath && recomputesFigures(p)) recompute(p.sessionId, p.transcriptPath);
   return true;

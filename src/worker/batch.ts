@@ -2,11 +2,13 @@
 // apply, all in one BEGIN IMMEDIATE transaction, then acknowledge (delete) or dead-letter each
 // file only after COMMIT. The worker runs one batch at a time and a stop waits for it to commit.
 import type { SpoolDirs } from '../shared/spool-layout.js';
-import { receivedAtOf } from '../shared/spool-layout.js';
+import { payloadKindOf, receivedAtOf } from '../shared/spool-layout.js';
 import { type ApplyStatements, applyPayload } from './apply.js';
+import { applyStatusLine } from './apply-statusline.js';
 import type { Db } from './db.js';
 import { classifyFailure, describeError } from './errors.js';
 import { parsePayload } from './parse.js';
+import { parseStatusLine } from './parse-statusline.js';
 import { type DeadLetterReason, deadLetter, unclaimPayload } from './spool.js';
 import { type ClaimReply, type ClaimedFile, type Claimer, bytesOf, claimError } from './claimer.js';
 
@@ -69,6 +71,20 @@ export function prepareSavepoints(db: Db): BatchContext['savepoint'] {
   return { begin: () => void begin.run(), release: () => void release.run(), rollback: () => void rollback.run() };
 }
 
+/**
+ * Parses a payload by its id's kind (a status line snapshot or a hook payload, never guessed from
+ * the content): a function that applies it and says whether it was new, or why it never can apply.
+ */
+function parseByKind(ctx: BatchContext, id: string, bytes: Buffer, now: string, recomputeAtEnd: Map<string, string>): (() => boolean) | string {
+  const receivedAt = receivedAtOf(id).toISOString();
+  if (payloadKindOf(id) === 'statusline') {
+    const parsed = parseStatusLine(bytes);
+    return parsed.ok ? () => applyStatusLine(ctx.statements, id, receivedAt, parsed.snapshot, now).fresh : parsed.reason;
+  }
+  const parsed = parsePayload(bytes);
+  return parsed.ok ? () => applyPayload(ctx.statements, id, receivedAt, parsed.payload, now, (sid, tp) => recomputeAtEnd.set(sid, tp)) : parsed.reason;
+}
+
 /** Applies one file the claimer gave back, inside the batch's transaction (a savepoint of its own). */
 function applyClaimed(
   ctx: BatchContext,
@@ -85,15 +101,15 @@ function applyClaimed(
     dead.push([name, { reason: file.reason }]);
     return;
   }
-  const parsed = parsePayload(bytesOf(reply, file));
-  if (!parsed.ok) {
-    dead.push([name, { reason: parsed.reason }]);
+  const id = name.slice(0, -'.json'.length);
+  const apply = parseByKind(ctx, id, bytesOf(reply, file), now, recomputeAtEnd);
+  if (typeof apply === 'string') {
+    dead.push([name, { reason: apply }]);
     return;
   }
-  const id = name.slice(0, -'.json'.length);
   ctx.savepoint.begin();
   try {
-    const fresh = applyPayload(ctx.statements, id, receivedAtOf(id).toISOString(), parsed.payload, now, (sid, tp) => recomputeAtEnd.set(sid, tp));
+    const fresh = apply();
     ctx.savepoint.release();
     if (fresh) result.applied++;
     else result.duplicates++;

@@ -25,7 +25,7 @@ export interface HookPayload {
 
 export type ParseResult = { ok: true; payload: HookPayload } | { ok: false; reason: string };
 
-const COST_FIELDS = [
+export const COST_FIELDS = [
   'total_cost_usd',
   'total_duration_ms',
   'total_api_duration_ms',
@@ -33,7 +33,10 @@ const COST_FIELDS = [
   'total_lines_removed',
 ] as const;
 
-export function parsePayload(bytes: Buffer): ParseResult {
+/** A JSON object with a usable `session_id`: what every payload must be, of whatever kind. */
+export type SessionObject = { ok: true; obj: Record<string, unknown>; sessionId: string } | { ok: false; reason: string };
+
+export function parseSessionObject(bytes: Buffer): SessionObject {
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));
@@ -48,6 +51,13 @@ export function parsePayload(bytes: Buffer): ParseResult {
   if (sessionId === undefined) return { ok: false, reason: 'missing session_id' };
   if (typeof sessionId !== 'string') return { ok: false, reason: `session_id is not a string (${jsonType(sessionId)})` };
   if (sessionId === '') return { ok: false, reason: 'session_id is empty' };
+  return { ok: true, obj, sessionId };
+}
+
+export function parsePayload(bytes: Buffer): ParseResult {
+  const parsed = parseSessionObject(bytes);
+  if (!parsed.ok) return parsed;
+  const { obj, sessionId } = parsed;
   const event = obj.hook_event_name;
   if (event !== undefined && typeof event !== 'string') {
     return { ok: false, reason: `hook_event_name is not a string (${jsonType(event)})` };
@@ -80,6 +90,6 @@ function stringOrNull(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-function jsonType(v: unknown): string {
+export function jsonType(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }

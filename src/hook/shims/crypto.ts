@@ -1,5 +1,5 @@
 // The hook bundle's stand-in for node:crypto (scripts/build.mjs maps the import to this file for
-// dist/hook.cjs only). write-file-atomic needs crypto for one thing: hashing its own file name,
+// dist/hook.cjs and dist/statusline.cjs only). write-file-atomic needs crypto for one thing: hashing its own file name,
 // pid, thread id and a counter into the number that names its temp file beside the target. That
 // number only has to differ between writes in flight, and loading OpenSSL costs the hook ~4 ms of
 // a ~25 ms budget on Node 24, so FNV-1a (32-bit) does the hashing here. Any other use throws.
