@@ -6,6 +6,7 @@
 // gap of 5 h or more with indexed probes and forward block by block. Read-only, pure of any clock:
 // `now` is always passed in.
 import type { ReadDb, ReadStatement } from './read-db.js';
+import { callSums } from './spend.js';
 
 type Db = ReadDb;
 
@@ -184,7 +185,6 @@ export const LIMIT_SAMPLES_SQL = `SELECT sampled_at, five_hour_used_pct, five_ho
 
 interface ActiveStatements {
   probes: BlockProbes;
-  sums: ReadStatement;
   samples: ReadStatement | null;
 }
 
@@ -195,8 +195,6 @@ function statements(db: Db): ActiveStatements {
   if (!st) {
     st = {
       probes: prepareProbes(db),
-      sums: db.prepare(`SELECT count(*) AS calls, COALESCE(sum(cost_usd), 0) AS cost_usd, count(*) - count(cost_usd) AS unpriced_calls
-        FROM token_usage WHERE timestamp >= ? AND timestamp < ? AND timestamp <= ? AND ${CALL_TIME_OK}`),
       samples: hasSamples(db) ? db.prepare(LIMIT_SAMPLES_SQL) : null,
     };
     prepared.set(db, st);
@@ -216,7 +214,8 @@ export function activeBlock(db: Db, now: Date): ActiveBlock | null {
   if (startMs === null || nowMs >= startMs + BLOCK_MS) return null;
   const endMs = startMs + BLOCK_MS;
   const [start, end, nowIso] = [iso(startMs), iso(endMs), iso(nowMs)];
-  const sums = st.sums.get(start, end, nowIso) as { calls: number; cost_usd: number; unpriced_calls: number };
+  // Its calls up to now (a time is at or before now: before now + 1 ms), whole hours from the rollups.
+  const sums = callSums(db, startMs, Math.min(endMs, nowMs + 1));
   const limits = limitsOf((st.samples?.all(start, end, nowIso) ?? []) as LimitSample[]);
   const burn = burnRate(sums.cost_usd, startMs, nowMs);
   return {

@@ -2,7 +2,7 @@
 // the system's time zone, as a UTC range, and the sum of token_usage.cost_usd over such a range.
 // Shared by `status`, the status line and the budget checks. Pure functions of a read-only
 // connection; an older schema (no token_usage, no cost_usd) gives what it has.
-import type { ReadDb } from './read-db.js';
+import type { ReadDb, ReadStatement } from './read-db.js';
 
 /** A local period as a UTC range. */
 export interface LocalBounds {
@@ -81,9 +81,71 @@ export function spentBetween(db: ReadDb, start: string, end: string): Spent {
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'token_usage'").get() !== undefined;
   if (!hasTable) return { cost_usd: null, api_calls: 0 };
   const hasCost = db.prepare("SELECT 1 FROM pragma_table_info('token_usage') WHERE name = 'cost_usd'").get() !== undefined;
-  // RFC 3339 UTC text compares as time: a range on the indexed column.
-  const sum = db
-    .prepare(`SELECT count(*) AS calls${hasCost ? ', total(cost_usd) AS cost' : ''} FROM token_usage WHERE timestamp >= ? AND timestamp < ?`)
-    .get(start, end) as { calls: number; cost?: number };
-  return { cost_usd: sum.cost ?? null, api_calls: sum.calls };
+  if (!hasCost) {
+    const calls = db.prepare('SELECT count(*) FROM token_usage WHERE timestamp >= ? AND timestamp < ?').pluck().get(start, end) as number;
+    return { cost_usd: null, api_calls: calls };
+  }
+  const sums = callSums(db, Date.parse(start), Date.parse(end));
+  return { cost_usd: sums.cost_usd, api_calls: sums.calls };
+}
+
+export interface CallSums {
+  calls: number;
+  /** Calls of a model without a price (their cost is not in cost_usd). */
+  unpriced_calls: number;
+  cost_usd: number;
+}
+
+const HOUR_MS = 3_600_000;
+/** Call times the rollups count: RFC 3339 text ('YYYY-MM-DDT…'); the old hook's format is not. */
+const RFC3339_CALL = "substr(timestamp, 11, 1) = 'T'";
+
+interface SumStatements {
+  calls: ReadStatement;
+  hours: ReadStatement | null;
+}
+
+const sumStatements = new WeakMap<ReadDb, SumStatements>();
+
+function statementsOf(db: ReadDb): SumStatements {
+  let st = sumStatements.get(db);
+  if (!st) {
+    const hasRollups = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_hours'").get() !== undefined;
+    st = {
+      calls: db.prepare(`SELECT count(*) AS calls, count(*) - count(cost_usd) AS unpriced_calls, total(cost_usd) AS cost_usd
+        FROM token_usage WHERE timestamp >= ? AND timestamp < ? AND ${RFC3339_CALL}`),
+      hours: hasRollups
+        ? db.prepare('SELECT total(api_calls) AS calls, total(unpriced_calls) AS unpriced_calls, total(cost_usd) AS cost_usd FROM usage_hours WHERE hour >= ? AND hour < ?')
+        : null,
+    };
+    sumStatements.set(db, st);
+  }
+  return st;
+}
+
+/**
+ * The calls whose time is in [startMs, endMs): the whole UTC hours inside the range from the
+ * rollups (usage_hours, kept equal to token_usage: ARCHITECTURE invariant 22), the part-hours at
+ * either edge from token_usage; token_usage alone on a database without rollups. A range over a
+ * running session's hundred thousand calls then costs a few rows, which the status line needs
+ * after every turn.
+ */
+export function callSums(db: ReadDb, startMs: number, endMs: number): CallSums {
+  const st = statementsOf(db);
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const fromCalls = (a: number, b: number): CallSums => {
+    if (!(a < b)) return { calls: 0, unpriced_calls: 0, cost_usd: 0 };
+    const r = st.calls.get(iso(a), iso(b)) as CallSums;
+    return { calls: Number(r.calls), unpriced_calls: Number(r.unpriced_calls), cost_usd: Number(r.cost_usd) };
+  };
+  const firstHour = Math.ceil(startMs / HOUR_MS);
+  const endHour = Math.floor(endMs / HOUR_MS);
+  if (st.hours === null || firstHour >= endHour) return fromCalls(startMs, endMs);
+  const whole = st.hours.get(firstHour, endHour) as CallSums;
+  const parts = [fromCalls(startMs, firstHour * HOUR_MS), fromCalls(endHour * HOUR_MS, endMs)];
+  return {
+    calls: Number(whole.calls) + parts[0]!.calls + parts[1]!.calls,
+    unpriced_calls: Number(whole.unpriced_calls) + parts[0]!.unpriced_calls + parts[1]!.unpriced_calls,
+    cost_usd: Number(whole.cost_usd) + parts[0]!.cost_usd + parts[1]!.cost_usd,
+  };
 }
