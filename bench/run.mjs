@@ -215,10 +215,14 @@ async function benchHookStartup({ cfg, tmp, hookJs, baselinePy, pythonAvailable,
   const baselineDb = path.join(dir, 'baseline.db');
   const pyTmp = path.join(dir, 'py-tmp'); // the baseline's mkstemp files land here, not in /tmp
   fs.mkdirSync(pyTmp);
+  const floorSpool = path.join(dir, 'floor-spool');
+  fs.mkdirSync(path.join(floorSpool, 'incoming'), { recursive: true, mode: 0o700 });
 
   const contenders = [
     { key: 'floor', label: 'node -e 0 (floor)', cmd: process.execPath, args: ['-e', '0'], expectOut: '' },
     { key: 'hook', label: 'dist/hook.cjs', cmd: process.execPath, args: [hookJs, '--spool', hookSpool], expectOut: '{}' },
+    // What any Node hook following the spool protocol must pay (bench/hook-floor.cjs).
+    { key: 'protocol', label: 'protocol floor (hook-floor.cjs)*', cmd: process.execPath, args: [path.join(HERE, 'hook-floor.cjs'), floorSpool], expectOut: '{}' },
   ];
   if (pythonAvailable && fs.existsSync(baselinePy)) {
     contenders.push({
@@ -287,6 +291,8 @@ async function benchHookStartup({ cfg, tmp, hookJs, baselinePy, pythonAvailable,
     rows.push(['  baseline incl. detached writer*', fmtMs(median(u)), fmtMs(pct(u, 90)), fmtMs(Math.min(...u)), fmtMs(Math.max(...u)), '']);
   }
   table(['contender (spawn -> exit)', 'median', 'p90', 'min', 'max', 'failed'], rows);
+  console.log('  * protocol floor: plain Node doing only what the spool protocol requires of a hook (read stdin through');
+  console.log('    process.stdin, temp file + fsync, rename, folder fsync, print {}), no module, no check: bench/hook-floor.cjs.');
   if (by.baseline?.untilWritten.length) {
     console.log('  * informational: spawn until the baseline\'s detached python process has also exited (its DB write done);');
     console.log('    the bench waits for it after every baseline call so that it does not load the next measurement.');
@@ -297,6 +303,9 @@ async function benchHookStartup({ cfg, tmp, hookJs, baselinePy, pythonAvailable,
   const hookFloor = median(by.hook.times) / median(by.floor.times);
   ratioRows.push(['hook / node -e 0', fmtRatio(hookFloor), fmtRatio(pairRatio(by.hook, by.floor)), '<= 1.20', mark(hookFloor <= 1.2)]);
   if (hookFloor > 1.2) misses.push(`hook/node-e-0 ${fmtRatio(hookFloor)} > 1.20`);
+  const protocolFloor = median(by.protocol.times) / median(by.floor.times);
+  ratioRows.push(['protocol floor / node -e 0', fmtRatio(protocolFloor), fmtRatio(pairRatio(by.protocol, by.floor)), '', '']);
+  ratioRows.push(['hook / protocol floor', fmtRatio(median(by.hook.times) / median(by.protocol.times)), fmtRatio(pairRatio(by.hook, by.protocol)), '', '']);
   if (by.baseline) {
     const hookBase = median(by.hook.times) / median(by.baseline.times);
     ratioRows.push(['hook / baseline', fmtRatio(hookBase), fmtRatio(pairRatio(by.hook, by.baseline)), '<= 0.75', mark(hookBase <= 0.75)]);
