@@ -5,7 +5,6 @@
 // database file exists. Any failure ends the reading with a note and the figures read so far: the
 // line is printed whatever happens.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type ActiveBlock, activeBlock } from '../report/blocks.js';
 import { MIN_SCHEMA_VERSION } from '../report/schema.js';
@@ -37,6 +36,8 @@ type DatabaseConstructor = typeof BetterSqlite3;
 
 function loadSqlite(): DatabaseConstructor {
   // __filename in the CommonJS bundle (and in dist/cli.js, from its banner); import.meta.url under tsx.
+  // Only where node:sqlite is missing: node:module is loaded for this path alone.
+  const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
   const requireHere = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
   return requireHere('better-sqlite3') as DatabaseConstructor;
 }

@@ -3,7 +3,6 @@
 // ~8 ms, and the status line runs after every turn. Adapted to the queries' ReadDb shape
 // (src/report/read-db.ts). Returns null where node:sqlite cannot be loaded (an older Node 22):
 // the caller then uses better-sqlite3.
-import { createRequire } from 'node:module';
 import type { ReadDb, ReadStatement } from '../report/read-db.js';
 
 interface NodeStatement {
@@ -26,7 +25,7 @@ export interface ReadConnection extends ReadDb {
 }
 
 function loadNodeSqlite(): NodeSqlite | null {
-  const requireHere = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  // process.getBuiltinModule rather than a require: no node:module (and its source maps) to load.
   // node:sqlite announces itself with an ExperimentalWarning on stderr, which the status line must
   // keep quiet: the warning is dropped while the module loads, and only that one.
   const emitWarning = process.emitWarning;
@@ -36,10 +35,8 @@ function loadNodeSqlite(): NodeSqlite | null {
     (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
-    return requireHere('node:sqlite') as NodeSqlite;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_BUILTIN_MODULE' || (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return null;
-    throw err;
+    // undefined where this Node has no node:sqlite (before 22.5, or behind a flag before 22.13).
+    return (process.getBuiltinModule?.('node:sqlite') as NodeSqlite | undefined) ?? null;
   } finally {
     process.emitWarning = emitWarning;
   }
