@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { InvalidConfigError, loadUserConfig, parseUserConfig, resolveConfigFile } from '../src/shared/user-config.ts';
 import { CLI, type Sandbox, sandbox } from './helpers.ts';
-import { buildFixtureDb } from './support/fixture-db.ts';
+import { buildFixtureDb, recentCallsMs } from './support/fixture-db.ts';
 import { afternoonZone, cleanEnv, plain, runStatusline, snapshot } from './support/statusline-run.ts';
 
 const KNOWN = 'f332c3dd-cf19-4fa4-8049-adee686fb5cd';
@@ -18,7 +18,7 @@ const TODAY_USD = 0.0423881 + 0.08655 + 0.100293;
 
 function recentDb(t: { after: (fn: () => void) => void }): { sb: Sandbox; env: NodeJS.ProcessEnv; config: string } {
   const sb = sandbox(t);
-  buildFixtureDb(sb, Date.now() - 120_000);
+  buildFixtureDb(sb, recentCallsMs());
   const config = path.join(sb.dir, 'config.json');
   return { sb, config, env: cleanEnv({ TZ: afternoonZone(), CLAUDE_METRICS_CONFIG: config }) };
 }

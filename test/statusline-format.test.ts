@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { FIELDS } from '../src/statusline/fields.ts';
 import { type Sandbox, sandbox } from './helpers.ts';
-import { buildFixtureDb } from './support/fixture-db.ts';
+import { buildFixtureDb, recentCallsMs } from './support/fixture-db.ts';
 import { STATUSLINE, afternoonZone, cleanEnv, plain, rateLimits, runStatusline, snapshot } from './support/statusline-run.ts';
 import { spawnSync } from 'node:child_process';
 
@@ -14,7 +14,7 @@ const ESC = '\x1b[';
 
 function recentDb(t: { after: (fn: () => void) => void }): { sb: Sandbox; env: NodeJS.ProcessEnv } {
   const sb = sandbox(t);
-  buildFixtureDb(sb, Date.now() - 120_000);
+  buildFixtureDb(sb, recentCallsMs());
   return { sb, env: cleanEnv({ TZ: afternoonZone(), CLAUDE_METRICS_CONFIG: path.join(sb.dir, 'config.json') }) };
 }
 

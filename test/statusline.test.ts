@@ -9,16 +9,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
 import { CLI, ROOT, type Sandbox, runProcess, sandbox, spoolFiles } from './helpers.ts';
-import { buildFixtureDb } from './support/fixture-db.ts';
+import { buildFixtureDb, recentCallsMs } from './support/fixture-db.ts';
 import { afternoonZone, cleanEnv, rateLimits, runStatusline, snapshot, startStatusline } from './support/statusline-run.ts';
 
 const KNOWN = 'f332c3dd-cf19-4fa4-8049-adee686fb5cd'; // $0.100293 in expected.json
 const ALL_FIXTURES_USD = 0.0423881 + 0.08655 + 0.100293;
 
-/** A database whose fixture calls were made two minutes ago, and the env to read it "today". */
+/** A database whose fixture calls were made minutes ago in this UTC hour (recentCallsMs), and the env to read it "today". */
 function recentDb(t: { after: (fn: () => void) => void }): { sb: Sandbox; env: NodeJS.ProcessEnv } {
   const sb = sandbox(t);
-  buildFixtureDb(sb, Date.now() - 120_000);
+  buildFixtureDb(sb, recentCallsMs());
   return { sb, env: cleanEnv({ TZ: afternoonZone(), CLAUDE_METRICS_CONFIG: path.join(sb.dir, 'config.json') }) };
 }
 

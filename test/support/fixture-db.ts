@@ -43,6 +43,23 @@ function shiftTranscripts(projects: string, latestMs: number): void {
 }
 
 /**
+ * A time for the fixtures' latest call that keeps all their calls (they span a few seconds) in the
+ * current UTC hour and before now: two minutes ago, unless that falls in the previous hour, then
+ * a few seconds after this hour began (waiting those seconds out first, at an hour's very start).
+ * The current 5-hour block then starts this hour, and its time left reads 4h00m-4h59m whatever the
+ * minute the test runs at.
+ */
+export function recentCallsMs(now = Date.now()): number {
+  const HOUR = 3_600_000;
+  const hourStart = Math.floor(now / HOUR) * HOUR;
+  if (now - 120_000 - 10_000 >= hourStart) return now - 120_000;
+  const latest = hourStart + 10_000;
+  const wait = latest + 1_000 - Date.now();
+  if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+  return latest;
+}
+
+/**
  * Spools every fixture payload (in firing order, hook times taken from the file names) and drains.
  * `latestCallMs`: the transcripts' times are moved so that their latest is then (calls "today").
  */
