@@ -4,8 +4,7 @@
 // JSON. The figures come from src/report/queries.ts, the tables from src/report/table.ts.
 // Exit codes: 0 printed, 1 the database is missing or unreadable, 2 usage error.
 import fs from 'node:fs';
-import type { ReadConnection } from '../statusline/node-sqlite.js';
-import { openNodeSqlite } from '../statusline/node-sqlite.js';
+import { type ReadConnection, openReadConnection } from '../report/read-db.js';
 import { resolveDbPath } from '../shared/config.js';
 import { UsageError, parseOptions } from './usage.js';
 import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type ReportOptions, runReport } from '../report/queries.js';
@@ -57,7 +56,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   }
   let db: ReadConnection;
   try {
-    db = openNodeSqlite(opts.dbPath, BUSY_TIMEOUT_MS) ?? (await openBetterSqlite(opts.dbPath));
+    db = openReadConnection(opts.dbPath, BUSY_TIMEOUT_MS);
   } catch (err) {
     process.stderr.write(`claude-metrics report: cannot open ${opts.dbPath}: ${(err as Error).message}\n`);
     return 1;
@@ -92,17 +91,6 @@ function terminalWidth(): number | undefined {
 
 /** How long the report waits for a lock (a reader only meets one while the worker checkpoints). */
 const BUSY_TIMEOUT_MS = 5000;
-
-/** The database read-only through better-sqlite3, loaded only here (where Node has no node:sqlite). */
-async function openBetterSqlite(file: string): Promise<ReadConnection> {
-  const { default: Database } = await import('better-sqlite3');
-  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
-  return {
-    prepare: (sql) => db.prepare(sql),
-    schemaVersion: () => db.pragma('user_version', { simple: true }) as number,
-    close: () => db.close(),
-  };
-}
 
 /** The config file's budgets for a report by period; null (after saying why) when the file cannot be used. */
 function reportBudgets(kind: ReportKind): Budgets | null {

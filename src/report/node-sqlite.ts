@@ -1,9 +1,9 @@
-// The status line's read-only connection through node:sqlite, built into Node (22.13 and later
-// without a flag): it opens in ~2.5 ms where loading better-sqlite3's 2 MB native module costs
-// ~8 ms, and the status line runs after every turn. Adapted to the queries' ReadDb shape
-// (src/report/read-db.ts). Returns null where node:sqlite cannot be loaded (an older Node 22):
-// the caller then uses better-sqlite3.
-import type { ReadDb, ReadStatement } from '../report/read-db.js';
+// A read-only connection through node:sqlite, built into Node (22.13 and later without a flag):
+// it opens in ~2.5 ms where loading better-sqlite3's 2 MB native module costs ~8 ms, which the
+// status line (after every turn) and the reports feel. Adapted to the queries' ReadDb shape
+// (read-db.ts). Returns null where node:sqlite cannot be loaded (an older Node 22): openReadConnection
+// then uses better-sqlite3.
+import type { ReadConnection, ReadStatement } from './read-db.js';
 
 interface NodeStatement {
   get(...params: unknown[]): unknown;
@@ -17,12 +17,6 @@ interface NodeDatabase {
 }
 
 type NodeSqlite = { DatabaseSync: new (path: string, options: { readOnly: boolean }) => NodeDatabase };
-
-export interface ReadConnection extends ReadDb {
-  /** PRAGMA user_version. */
-  schemaVersion(): number;
-  close(): void;
-}
 
 function loadNodeSqlite(): NodeSqlite | null {
   // process.getBuiltinModule rather than a require: no node:module (and its source maps) to load.

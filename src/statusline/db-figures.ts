@@ -5,12 +5,11 @@
 // database file exists. Any failure ends the reading with a note and the figures read so far: the
 // line is printed whatever happens.
 import fs from 'node:fs';
-import type BetterSqlite3 from 'better-sqlite3';
 import { type ActiveBlock, activeBlock } from '../report/blocks.js';
 import { MIN_SCHEMA_VERSION } from '../report/schema.js';
 import { periodBounds } from '../report/budgets.js';
 import { spentBetween } from '../report/spend.js';
-import { type ReadConnection, openNodeSqlite } from './node-sqlite.js';
+import { type ReadConnection, openReadConnection } from '../report/read-db.js';
 import type { DbNeed } from './fields.js';
 
 /** How long a query may wait for a lock before the line goes without the database's figures. */
@@ -32,26 +31,6 @@ export interface DbFigures {
   block: ActiveBlock | null;
 }
 
-type DatabaseConstructor = typeof BetterSqlite3;
-
-function loadSqlite(): DatabaseConstructor {
-  // __filename in the CommonJS bundle (and in dist/cli.js, from its banner); import.meta.url under tsx.
-  // Only where node:sqlite is missing: node:module is loaded for this path alone.
-  const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
-  const requireHere = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-  return requireHere('better-sqlite3') as DatabaseConstructor;
-}
-
-function openBetterSqlite(dbPath: string): ReadConnection {
-  const Database = loadSqlite();
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
-  return {
-    prepare: (sql) => db.prepare(sql),
-    schemaVersion: () => db.pragma('user_version', { simple: true }) as number,
-    close: () => db.close(),
-  };
-}
-
 export function readDbFigures(dbPath: string, sessionId: string | null, needs: Set<DbNeed>, now: Date, note: (message: string) => void): DbFigures {
   const figures: DbFigures = { session: null, day: null, week: null, month: null, block: null };
   if (!fs.existsSync(dbPath)) {
@@ -60,7 +39,7 @@ export function readDbFigures(dbPath: string, sessionId: string | null, needs: S
   }
   let db: ReadConnection | undefined;
   try {
-    db = openNodeSqlite(dbPath, BUSY_TIMEOUT_MS) ?? openBetterSqlite(dbPath);
+    db = openReadConnection(dbPath, BUSY_TIMEOUT_MS);
     const version = db.schemaVersion();
     if (version < MIN_SCHEMA_VERSION) {
       note(`${dbPath} has schema version ${version} (< ${MIN_SCHEMA_VERSION}): run the worker once to upgrade it`);
