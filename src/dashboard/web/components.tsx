@@ -5,6 +5,7 @@ import type { ComponentChildren } from 'preact';
 import { type Loc, hrefOf, navigate, sharedParams, withParams } from './router';
 import { PRESETS, type Range, browserTimeZone } from './range';
 import type { BudgetLevel } from '../../report/dashboard-types';
+import { fmtUsd } from './format';
 
 export const VIEWS: Array<[string, string]> = [
   ['/', 'Overview'],
@@ -116,6 +117,22 @@ export function BudgetBar({ pct, level }: { pct: number | null; level: BudgetLev
   return (
     <div class={`budget ${level ?? 'ok'}`} title={`${pct}% of the budget`}>
       <div class="budget-fill" style={{ width: `${Math.min(pct, 100)}%` }} />
+    </div>
+  );
+}
+
+/** Horizontal cost bars for the first `limit` rows, scaled to the largest cost of all the rows. */
+export function CostBars<R extends { cost_usd: number }>({ rows, limit, label, title }: { rows: R[]; limit: number; label: (row: R) => ComponentChildren; title: (row: R) => string }) {
+  const max = Math.max(1e-9, ...rows.map((r) => r.cost_usd));
+  return (
+    <div class="hbars">
+      {rows.slice(0, limit).map((r) => (
+        <div class="hbar">
+          <span class="hbar-label" title={title(r)}>{label(r)}</span>
+          <span class="hbar-track"><span class="hbar-fill" style={{ width: `${(100 * r.cost_usd) / max}%` }} /></span>
+          <span class="hbar-value">{fmtUsd(r.cost_usd)}</span>
+        </div>
+      ))}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 // Branches: API calls, tokens and cost per project and git branch over the range (the branch
 // each call's transcript line names); a row links to its sessions. Needs schema 8.
 import type { BranchesAnswer } from '../../../report/dashboard-types';
-import { Card, Link, Status, Table } from '../components';
+import { Card, CostBars, Link, Status, Table } from '../components';
 import { allReady, useApi } from '../data';
 import { fmtInt, fmtTime, fmtTokens, fmtUsd, shortModel, shortProject } from '../format';
 import { type Range, rangeQuery } from '../range';
@@ -10,7 +10,6 @@ import type { Loc } from '../router';
 export function Branches({ loc, range }: { loc: Loc; range: Range }) {
   const api = useApi<BranchesAnswer>(`/api/branches?${rangeQuery(range)}`);
   const d = api.data;
-  const max = Math.max(1e-9, ...(d?.rows.map((r) => r.cost_usd) ?? [0]));
   return (
     <div class="view" data-view="branches" data-ready={String(allReady(api))}>
       <Status error={api.error} loading={!d && api.loading} />
@@ -18,15 +17,7 @@ export function Branches({ loc, range }: { loc: Loc; range: Range }) {
       {d && d.available && (
         <div class="grid">
           <Card title="Cost by branch" wide>
-            <div class="hbars">
-              {d.rows.slice(0, 15).map((r) => (
-                <div class="hbar">
-                  <span class="hbar-label" title={`${r.project} ${r.branch}`}>{r.branch} <span class="muted">· {shortProject(r.project)}</span></span>
-                  <span class="hbar-track"><span class="hbar-fill" style={{ width: `${(100 * r.cost_usd) / max}%` }} /></span>
-                  <span class="hbar-value">{fmtUsd(r.cost_usd)}</span>
-                </div>
-              ))}
-            </div>
+            <CostBars rows={d.rows} limit={15} title={(r) => `${r.project} ${r.branch}`} label={(r) => <>{r.branch} <span class="muted">· {shortProject(r.project)}</span></>} />
           </Card>
           <Card wide>
             <Table testid="branches" rowKey={(r) => `${r.project}\n${r.branch}`} rows={d.rows} columns={[

@@ -1,8 +1,7 @@
 // Projects and Models: the range's figures per working folder or per model (the `report project`
 // and `report model` rows), as a cost bar chart and a table; a project links to its sessions.
-import { useMemo } from 'preact/hooks';
 import type { GroupsAnswer } from '../../../report/dashboard-types';
-import { Card, Link, Status, Table } from '../components';
+import { Card, CostBars, Link, Status, Table } from '../components';
 import { allReady, useApi } from '../data';
 import { fmtInt, fmtTokens, fmtUsd, shortModel, shortProject } from '../format';
 import { type Range, rangeQuery } from '../range';
@@ -11,7 +10,6 @@ import type { Loc } from '../router';
 export function Groups({ loc, range, kind }: { loc: Loc; range: Range; kind: 'project' | 'model' }) {
   const api = useApi<GroupsAnswer>(`/api/${kind === 'project' ? 'projects' : 'models'}?${rangeQuery(range)}`);
   const d = api.data;
-  const max = useMemo(() => Math.max(1e-9, ...(d?.rows.map((r) => r.cost_usd) ?? [0])), [d]);
   const name = (key: string): string => (kind === 'project' ? shortProject(key) : shortModel(key));
   return (
     <div class="view" data-view={kind === 'project' ? 'projects' : 'models'} data-ready={String(allReady(api))}>
@@ -19,15 +17,7 @@ export function Groups({ loc, range, kind }: { loc: Loc; range: Range; kind: 'pr
       {d && (
         <div class="grid">
           <Card title={`Cost by ${kind}`} wide>
-            <div class="hbars">
-              {d.rows.slice(0, 20).map((r) => (
-                <div class="hbar">
-                  <span class="hbar-label" title={r.key}>{name(r.key)}</span>
-                  <span class="hbar-track"><span class="hbar-fill" style={{ width: `${(100 * r.cost_usd) / max}%` }} /></span>
-                  <span class="hbar-value">{fmtUsd(r.cost_usd)}</span>
-                </div>
-              ))}
-            </div>
+            <CostBars rows={d.rows} limit={20} title={(r) => r.key} label={(r) => name(r.key)} />
           </Card>
           <Card wide>
             <Table testid={kind} rowKey={(r) => r.key} rows={d.rows} columns={[
