@@ -43,14 +43,24 @@ if (install.status !== 0) {
   process.exit(install.status ?? 1);
 }
 
+// Where the worker will write: asked of the CLI itself (status resolves --db, $CLAUDE_METRICS_DB
+// and the default exactly as the worker does), not worked out a second time here.
 const dbAt = args.findIndex((a) => a === '--db' || a.startsWith('--db='));
-const db = dbAt < 0 ? (process.env.CLAUDE_METRICS_DB || path.join(process.env.HOME ?? '~', '.claude', 'claude_metrics.db')) : args[dbAt].includes('=') ? args[dbAt].slice(5) : args[dbAt + 1];
+const dbArgs = dbAt < 0 ? [] : args[dbAt].includes('=') ? [args[dbAt]] : args.slice(dbAt, dbAt + 2);
+const status = spawnSync(node, [cli, 'status', '--json', '--spool-only', ...spoolArgs, ...dbArgs], { encoding: 'utf8' });
+let db;
+try {
+  db = JSON.parse(status.stdout).database.path;
+} catch (err) {
+  console.error(`npm start: 'claude-metrics status --json' did not say where the database is (${err.message}): ${status.stderr}`);
+  process.exit(1);
+}
 // `claude-metrics` is on PATH only after `npm install -g`, and runs on the PATH's node: name the
 // command that works here and now.
 const command = `${node === process.execPath ? 'node' : node} ${cli}`;
 console.log(`
 claude-metrics: the worker runs in the foreground on Node ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}.
-  database   ${path.resolve(db)}
+  database   ${db}
   look       ${command} report daily   (in another terminal; also: status, report session)
   stop       Ctrl+C (payloads keep arriving in the spool and wait for the next worker)
   as a service, started at login: ${command} install --service
