@@ -123,7 +123,9 @@ await build({
   splitting: true,
   chunkNames: '[name]-[hash]',
   format: 'esm',
-  external: ['better-sqlite3'],
+  // pg (node-postgres, for `sync` and a worker with --postgres) stays a dependency loaded from
+  // node_modules, in the sync chunk only; its optional native binding is never asked for.
+  external: ['better-sqlite3', 'pg', 'pg-native'],
   plugins: [builtinsViaRequire, dashboardServerExternal],
   banner: esmBanner,
 });

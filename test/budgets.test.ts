@@ -30,10 +30,10 @@ function cli(args: string[], env: NodeJS.ProcessEnv) {
 
 test('the config file: budgets checked entry by entry, errors name the file and the entry', (t) => {
   const file = '/cfg/config.json';
-  assert.deepEqual(parseUserConfig('{"budgets": {"day": 10, "week": 50, "month": 200, "block": 5}}', file), { budgets: { day: 10, week: 50, month: 200, block: 5 } });
-  assert.deepEqual(parseUserConfig('{"budgets": {"day": 2.5, "week": null}}', file), { budgets: { day: 2.5 } }, 'null = no budget');
-  assert.deepEqual(parseUserConfig('{}', file), { budgets: {} });
-  assert.deepEqual(parseUserConfig(' \n', file), { budgets: {} });
+  assert.deepEqual(parseUserConfig('{"budgets": {"day": 10, "week": 50, "month": 200, "block": 5}}', file), { budgets: { day: 10, week: 50, month: 200, block: 5 }, sync: {} });
+  assert.deepEqual(parseUserConfig('{"budgets": {"day": 2.5, "week": null}}', file), { budgets: { day: 2.5 }, sync: {} }, 'null = no budget');
+  assert.deepEqual(parseUserConfig('{}', file), { budgets: {}, sync: {} });
+  assert.deepEqual(parseUserConfig(' \n', file), { budgets: {}, sync: {} });
   const cases: Array<[string, string | null, RegExp]> = [
     ['{"budgets": {"day": 10', null, /not valid JSON/],
     ['[1]', null, /the top level is not a JSON object/],
@@ -58,7 +58,7 @@ test('the config file: budgets checked entry by entry, errors name the file and 
   // A missing file is an empty config; a folder is not a config file.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-config-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  assert.deepEqual(loadUserConfig(path.join(dir, 'missing.json')), { budgets: {} });
+  assert.deepEqual(loadUserConfig(path.join(dir, 'missing.json')), { budgets: {}, sync: {} });
   assert.throws(() => loadUserConfig(dir), /not a regular file/);
 });
 

@@ -2,16 +2,9 @@
 // when that command runs (dynamic imports, split into chunks by the build), so a report never
 // loads the worker and `--help` loads nothing. Exit codes: 0 success, 1 a fatal error while
 // running, 2 a usage error. (dist/cli.js answers --version and --help before this loads.)
-import fs from 'node:fs';
-import path from 'node:path';
-import { packageRoot } from '../shared/config.js';
+import { packageVersion } from '../shared/config.js';
 import { EXIT_USAGE, UsageError, closest } from './usage.js';
 import { MAIN_HELP } from './help.js';
-
-function version(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** Each command's entry point, loaded on demand. */
 const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
@@ -31,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>
     };
   },
   dashboard: async () => (await import('./dashboard.js')).dashboardCommand,
+  sync: async () => (await import('./sync.js')).syncCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -40,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case '--version':
       case '-V':
-        process.stdout.write(`${version()}\n`);
+        process.stdout.write(`${packageVersion()}\n`);
         return 0;
       case 'help':
         // `claude-metrics help <command>` is `claude-metrics <command> --help`.

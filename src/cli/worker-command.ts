@@ -3,12 +3,14 @@
 // spools every session and, with --drain, applies them (or waits for the watching worker).
 // Loaded by main.ts only for these two commands: it brings the worker, chokidar and p-queue.
 import path from 'node:path';
-import { resolveDbPath, resolvePricesFile, resolveSpoolDir } from '../shared/config.js';
+import { packageVersion, resolveDbPath, resolvePricesFile, resolveSpoolDir } from '../shared/config.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel, type Logger, createLogger } from '../shared/log.js';
 import { Worker, WorkerAlreadyRunningError, type WorkerOptions } from '../worker/worker.js';
 import { defaultClaudeDir, findSessions, spoolImports, waitForWorker } from './import.js';
 import { probeWorkerLock } from '../shared/worker-lock.js';
 import { UsageError, parseOptions } from './usage.js';
+import type { SyncTarget } from '../sync/target.js';
+import { syncTargetFrom } from './sync.js';
 
 /** A watching worker already holds the spool. */
 const EXIT_ALREADY_RUNNING = 3;
@@ -51,6 +53,11 @@ deletes each file after its transaction commits (or moves it to dead/ with the r
                          {"model-id": {"input": 3, "output": 15, "cache_write_5m": 3.75,
                           "cache_write_1h": 6, "cache_read": 0.3}} (cache prices optional)
                          (default: $CLAUDE_METRICS_PRICES, else ~/.claude/claude_metrics_prices.json if present)
+  --postgres URL         also push every change to the team's PostgreSQL (as 'claude-metrics sync',
+                         which see); default: $CLAUDE_METRICS_POSTGRES_URL, else "sync.postgres"
+                         in the config file. An unreachable server never stops the local work.
+  --machine NAME         this machine's name in the team database (default: the host name)
+  --developer NAME       whose figures these are (default: the OS user name)
   --help, -h             show this help
 
 Only one watching worker runs per spool (a lock in <spool>/worker.lock, held until it exits);
@@ -82,6 +89,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
       'batch-size': { type: 'string' },
       'rescan-ms': { type: 'string' },
       prices: { type: 'string' },
+      postgres: { type: 'string' },
+      machine: { type: 'string' },
+      developer: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -89,6 +99,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     process.stdout.write(WORKER_HELP);
     return 0;
   }
+  const target = syncTargetFrom({ postgres: values.postgres, machine: values.machine, developer: values.developer });
   const drain = values.drain ?? false;
   // A drain on a terminal shows a progress line instead of the info lines (asked-for levels win).
   const progress = drain && process.stderr.isTTY === true;
@@ -109,20 +120,24 @@ export async function workerCommand(argv: string[]): Promise<number> {
     },
     logger,
     progress,
+    target,
   );
 }
 
-/** Runs a worker until drained or stopped by a signal; prints the drain summary line. */
-async function runWorker(options: WorkerOptions, logger: Logger, progress = false): Promise<number> {
+/** Runs a worker until drained or stopped by a signal; prints the drain summary line. With a
+ * sync target, a pusher runs beside it (a drain pushes once at its end). */
+async function runWorker(options: WorkerOptions, logger: Logger, progress = false, target: SyncTarget | null = null): Promise<number> {
   let shown = false;
+  const pusher = target ? new (await import('../sync/pusher.js')).Pusher({ target, dbFile: options.dbPath, clientVersion: packageVersion(), log: logger }) : null;
   const worker = new Worker({
     ...options,
-    onBatch: progress
-      ? (s, queued) => {
-          process.stderr.write(`\rdraining: ${s.applied} applied, ${s.deadLettered} dead-lettered, ${queued} queued   `);
-          shown = true;
-        }
-      : undefined,
+    onBatch: (s, queued) => {
+      if (s.applied > 0) pusher?.notify();
+      if (!progress) return;
+      process.stderr.write(`\rdraining: ${s.applied} applied, ${s.deadLettered} dead-lettered, ${queued} queued   `);
+      shown = true;
+    },
+    onReady: options.drain ? undefined : () => pusher?.start(),
   });
   const onSignal = (signal: NodeJS.Signals): void => worker.stop(signal);
   process.on('SIGINT', onSignal);
@@ -137,6 +152,7 @@ async function runWorker(options: WorkerOptions, logger: Logger, progress = fals
       process.stdout.write(
         `drained: applied ${s.applied}, dead-lettered ${s.deadLettered}, retried ${s.retried} (already applied ${s.duplicates}, recovered ${s.recovered}, ${seconds}s)\n`,
       );
+      if (pusher) await pushAfterDrain(pusher, target!);
     } else {
       logger.info('worker stopped', { applied: s.applied, dead_lettered: s.deadLettered, retried: s.retried, duplicates: s.duplicates });
     }
@@ -151,6 +167,18 @@ async function runWorker(options: WorkerOptions, logger: Logger, progress = fals
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await pusher?.stop();
+  }
+}
+
+/** A drain's one push: its outcome on a line of its own; a failure leaves the exit code to the drain. */
+async function pushAfterDrain(pusher: import('../sync/pusher.js').Pusher, target: SyncTarget): Promise<void> {
+  try {
+    const r = await pusher.pushNow();
+    process.stdout.write(`synced: ${r.rows} rows to ${target.shown} (cursor ${r.cursor})\n`);
+  } catch {
+    // pushNow recorded the error (status shows it); the local drain itself succeeded.
+    process.stdout.write(`sync failed: ${pusher.state.last_error} (the local database is up to date; the next push takes it up)\n`);
   }
 }
 

@@ -45,3 +45,8 @@ export function resolvePricesFile(flag: string | undefined, env: NodeJS.ProcessE
   const fallback = path.join(os.homedir(), '.claude', 'claude_metrics_prices.json');
   return fs.existsSync(fallback) ? fallback : null;
 }
+
+/** This package's version (package.json), e.g. for the team database's record of each machine. */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

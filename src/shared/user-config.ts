@@ -3,7 +3,9 @@
 // it, and checking it. One JSON object whose top-level keys are sections, so later features add
 // a section without touching the others:
 //
-//   {"budgets": {"day": 10, "week": 50, "month": 200, "block": 5}}
+//   {"budgets": {"day": 10, "week": 50, "month": 200, "block": 5},
+//    "sync": {"postgres": "postgresql://cm_writer@db.example.com/team?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+//             "machine": "laptop", "developer": "ada"}}
 //
 // Every key is checked: an unknown one is an error naming it (a typo must not silently disable a
 // budget). A missing file is an empty config. Validation is pure; the I/O is one bounded read.
@@ -18,11 +20,20 @@ export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
 /** USD per period; a period without a budget is absent. */
 export type Budgets = Partial<Record<BudgetPeriod, number>>;
 
+/** The team database this machine pushes to (docs/TEAM.md); each key optional. */
+export interface SyncConfig {
+  postgres?: string;
+  machine?: string;
+  developer?: string;
+}
+const SYNC_KEYS = ['postgres', 'machine', 'developer'] as const;
+
 export interface UserConfig {
   budgets: Budgets;
+  sync: SyncConfig;
 }
 
-const SECTIONS = ['budgets'] as const;
+const SECTIONS = ['budgets', 'sync'] as const;
 /** Larger than any config anyone writes by hand; a bigger file is refused, not read. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -38,7 +49,7 @@ export class InvalidConfigError extends Error {
 }
 
 export function emptyConfig(): UserConfig {
-  return { budgets: {} };
+  return { budgets: {}, sync: {} };
 }
 
 export function resolveConfigFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -68,7 +79,21 @@ export function parseUserConfig(text: string, file: string): UserConfig {
   for (const key of Object.keys(value)) {
     if (!(SECTIONS as readonly string[]).includes(key)) throw new InvalidConfigError(file, JSON.stringify(key), `unknown key (${known(SECTIONS)})`);
   }
-  return { budgets: parseBudgets(value.budgets, file) };
+  return { budgets: parseBudgets(value.budgets, file), sync: parseSync(value.sync, file) };
+}
+
+function parseSync(value: unknown, file: string): SyncConfig {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw new InvalidConfigError(file, '"sync"', 'not an object, e.g. {"postgres": "postgresql://…", "developer": "ada"}');
+  const sync: SyncConfig = {};
+  for (const [key, v] of Object.entries(value)) {
+    const entry = `"sync.${key}"`;
+    if (!(SYNC_KEYS as readonly string[]).includes(key)) throw new InvalidConfigError(file, entry, `unknown key (${known(SYNC_KEYS)})`);
+    if (v === null) continue;
+    if (typeof v !== 'string' || v.trim() === '') throw new InvalidConfigError(file, entry, 'must be a non-empty string');
+    sync[key as (typeof SYNC_KEYS)[number]] = v;
+  }
+  return sync;
 }
 
 function parseBudgets(value: unknown, file: string): Budgets {

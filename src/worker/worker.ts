@@ -26,6 +26,8 @@ export interface WorkerOptions {
   pricesFile?: string | null;
   /** Called after each batch with the running totals and how many payloads are still queued. */
   onBatch?: (summary: Readonly<WorkerSummary>, queued: number) => void;
+  /** Called once the database is open and migrated, before the first batch (the pusher starts here). */
+  onReady?: () => void;
 }
 
 export interface WorkerSummary {
@@ -122,6 +124,7 @@ export class Worker {
     if (!this.opts.drain) await this.startWatching();
     const waiting = this.listIncoming(); // the directory, in name order, before any watcher event is trusted
     this.log.info('worker ready', { mode: this.opts.drain ? 'drain' : 'watch', waiting: waiting.length });
+    this.opts.onReady?.();
     this.enqueue(waiting);
     await this.finished;
     return this.summary;

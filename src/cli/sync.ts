@@ -1,0 +1,123 @@
+// `claude-metrics sync`: pushes this machine's figures to the team's PostgreSQL (src/sync), once
+// (`--once`: everything, then a summary) or continuously until SIGINT/SIGTERM, for a machine
+// whose worker runs without --postgres. Resolves the target (flags, environment, config file),
+// brings the local database to the schema with the outbox, and hands over to the pusher.
+import fs from 'node:fs';
+import { packageVersion, resolveDbPath } from '../shared/config.js';
+import { LOG_LEVELS, type LogLevel, createLogger } from '../shared/log.js';
+import { InvalidConfigError, type UserConfig, loadUserConfig, resolveConfigFile } from '../shared/user-config.js';
+import { type SyncFlags, type SyncTarget, SyncTargetError, resolveSyncTarget } from '../sync/target.js';
+import { openDatabase } from '../worker/db.js';
+import { UsageError, parseOptions } from './usage.js';
+
+export const SYNC_HELP = `Usage: claude-metrics sync --postgres URL [--once] [--db FILE] [--machine NAME] [--developer NAME] [--json]
+
+Pushes this machine's sessions, API calls, per-model figures, tool uses and status line
+snapshots to a central PostgreSQL (15 or newer) that a team shares: each row's current values,
+exactly once, through outages (docs/TEAM.md). The watching worker does the same continuously
+when given --postgres (or the same environment variable or config entry).
+
+  --postgres URL         the team database: postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=verify-full&sslrootcert=CA.pem]
+                         (default: $CLAUDE_METRICS_POSTGRES_URL, else "sync.postgres" in the config file)
+                         The password may also come from $PGPASSWORD; it is never printed or logged.
+  --once                 push everything not yet pushed, print a summary, exit
+                         (without it: keep pushing every change until SIGINT/SIGTERM)
+  --db FILE              database (default: $CLAUDE_METRICS_DB, else ~/.claude/claude_metrics.db)
+  --machine NAME         this machine's name in the team database
+                         (default: $CLAUDE_METRICS_MACHINE, else "sync.machine", else the host name)
+  --developer NAME       whose figures these are (default: $CLAUDE_METRICS_DEVELOPER, else
+                         "sync.developer", else the OS user name)
+  --log-level LEVEL      without --once: error, warn, info (default) or debug
+  --json                 with --once: print the summary as JSON
+  --help, -h             show this help
+
+The first push of a new team database creates its schema (claude_metrics.*): run it once with
+a role that may (docs/TEAM.md has the writer and read-only roles for everyone else).
+
+Exit codes: 0 pushed (or stopped by a signal), 1 the push failed (the error is printed; the
+local database is unaffected and a later push takes up where this one stopped), 2 usage error
+(also: no URL given anywhere, a URL that is not PostgreSQL's, an unusable config file).
+`;
+
+/** The team database from flags, environment and config file; null when none is set. Usage errors for bad values. */
+export function syncTargetFrom(flags: SyncFlags, env: NodeJS.ProcessEnv = process.env): SyncTarget | null {
+  let config: UserConfig;
+  try {
+    config = loadUserConfig(resolveConfigFile(env));
+  } catch (err) {
+    if (err instanceof InvalidConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  try {
+    return resolveSyncTarget(flags, config.sync, env);
+  } catch (err) {
+    if (err instanceof SyncTargetError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export async function syncCommand(argv: string[]): Promise<number> {
+  const { values } = parseOptions({
+    args: argv,
+    strict: true,
+    options: {
+      postgres: { type: 'string' },
+      once: { type: 'boolean' },
+      db: { type: 'string' },
+      machine: { type: 'string' },
+      developer: { type: 'string' },
+      'log-level': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(SYNC_HELP);
+    return 0;
+  }
+  const target = syncTargetFrom({ postgres: values.postgres, machine: values.machine, developer: values.developer });
+  if (!target) throw new UsageError('no team database: give --postgres URL (or set $CLAUDE_METRICS_POSTGRES_URL, or "sync.postgres" in the config file)');
+  const level = (values['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const dbFile = resolveDbPath(values.db);
+  if (!fs.existsSync(dbFile)) {
+    process.stderr.write(`claude-metrics sync: no database at ${dbFile} yet (the worker creates it; run 'claude-metrics worker --drain' first)\n`);
+    return 1;
+  }
+  // Brings the database to the schema with the outbox (an upgrade's first run may be this one).
+  openDatabase(dbFile).close();
+  const { Pusher, describeSyncError } = await import('../sync/pusher.js');
+  const logger = createLogger(values.once ? 'warn' : level, 'text');
+  const pusher = new Pusher({ target, dbFile, clientVersion: packageVersion(), log: logger, pollMs: 1000 });
+  if (values.once) {
+    try {
+      const r = await pusher.pushNow();
+      const lag = pusher.state.acked_seq;
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ target: target.shown, machine: target.machine, developer: target.developer, replica_id: pusher.state.replica_id, rows: r.rows, batches: r.batches, cursor: r.cursor, restarted: r.restarted })}\n`);
+      } else {
+        process.stdout.write(`synced: ${r.rows} rows in ${r.batches} batches to ${target.shown} as ${target.developer}@${target.machine} (cursor ${lag}${r.restarted ? ', pushed again from the start: the server was ahead of this database' : ''})\n`);
+      }
+      return 0;
+    } catch (err) {
+      process.stderr.write(`claude-metrics sync: ${describeSyncError(err, target)}\n`);
+      return 1;
+    } finally {
+      await pusher.stop();
+    }
+  }
+  logger.info('sync starting', { target: target.shown, machine: target.machine, developer: target.developer, db: dbFile });
+  pusher.start();
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info('sync stopping', { signal });
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await pusher.stop();
+  return 0;
+}

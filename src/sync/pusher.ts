@@ -1,0 +1,221 @@
+// The pusher: keeps this machine's team database up to date, beside the watching worker (which
+// tells it of each committed batch) or alone (`claude-metrics sync`). It owns its own read-only
+// connection to the local database and one PostgreSQL connection; it pushes a little after each
+// local change (a burst goes in one push), checks every few seconds otherwise, and when the
+// server is unreachable or refuses, records the error (sync-state.ts), retries with backoff and
+// jitter, and never touches the local pipeline. Opened, used and closed by the caller.
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { Logger } from '../shared/log.js';
+import { migrateCentral } from './central-schema.js';
+import { type LocalOutbox, localOutbox } from './outbox.js';
+import { type PushResult, pushChanges } from './push.js';
+import { type SyncState, writeSyncState } from './sync-state.js';
+import { type SyncTarget, clientSettings } from './target.js';
+
+export interface PusherOptions {
+  target: SyncTarget;
+  dbFile: string;
+  clientVersion: string;
+  log: Logger;
+  /** After a local change, wait this long for more before pushing (one push per burst). */
+  settleMs?: number;
+  /** Without a change, look again this often (and ask the server for its cursor at most once a minute). */
+  pollMs?: number;
+  batchRows?: number;
+  /** Writes the state file (sync-state.ts); off for a `--once` run that only prints. */
+  writeState?: boolean;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+const VERIFY_MS = 60_000;
+
+/** A failure's text for a person: node-postgres and net errors, without any password in them. */
+export function describeSyncError(err: unknown, target: SyncTarget): string {
+  let message: string;
+  if (err instanceof AggregateError && err.errors.length) message = (err.errors[0] as Error).message; // localhost's two addresses
+  else message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string }).code;
+  if (code === 'ECONNREFUSED') message = `cannot reach the team database (connection refused): ${message}`;
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') message = `cannot resolve the team database's host: ${message}`;
+  else if (code === 'ETIMEDOUT' || /timeout/i.test(message)) message = `the team database did not answer in time: ${message}`;
+  else if (code === '28P01' || code === '28000') message = `the team database refused the login: ${message}`;
+  else if (/does not support SSL/i.test(message)) message = `the team database has no TLS, and the URL requires it (sslmode): ${message}`;
+  else if (/certificate|self[- ]signed|altnames|SSL/i.test(message)) message = `TLS: the team database's certificate was not accepted: ${message}`;
+  else if (code === '57P01') message = `the team database ended the connection (terminated by an administrator or a restart): ${message}`;
+  const password = passwordOf(target.url);
+  return password ? message.split(password).join('***') : message;
+}
+
+function passwordOf(url: string): string | null {
+  try {
+    const p = new URL(url).password;
+    return p ? decodeURIComponent(p) : null;
+  } catch (err) {
+    // checkPostgresUrl refused such a URL already; nothing to hide in a URL that does not parse.
+    void err;
+    return null;
+  }
+}
+
+export class Pusher {
+  private client: pg.Client | null = null;
+  private db: Database.Database | null = null;
+  private outbox: LocalOutbox | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private lastVerifiedAt = 0;
+  readonly state: SyncState;
+
+  constructor(private readonly opts: PusherOptions) {
+    this.state = {
+      target: opts.target.shown,
+      replica_id: null,
+      machine: opts.target.machine,
+      developer: opts.target.developer,
+      acked_seq: 0,
+      last_success_at: null,
+      last_attempt_at: null,
+      last_error: null,
+      last_error_at: null,
+      consecutive_failures: 0,
+      pid: process.pid,
+    };
+  }
+
+  /** Starts the loop: a first push at once, then on notify() and every pollMs. */
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Local changes committed: push them soon. */
+  notify(): void {
+    if (this.state.consecutive_failures === 0) this.schedule(this.opts.settleMs ?? 200);
+  }
+
+  /** One push of everything now (connects, migrates the team database when behind); throws its error. */
+  async pushNow(): Promise<PushResult> {
+    this.state.last_attempt_at = new Date().toISOString();
+    try {
+      const outbox = this.openLocal();
+      const client = await this.connect();
+      const replica = { replicaId: outbox.replicaId(), machine: this.opts.target.machine, developer: this.opts.target.developer, clientVersion: this.opts.clientVersion };
+      const started = performance.now();
+      const result = await pushChanges(client, outbox, replica, { batchRows: this.opts.batchRows });
+      this.lastVerifiedAt = Date.now();
+      const wasFailing = this.state.consecutive_failures > 0;
+      Object.assign(this.state, { acked_seq: result.cursor, last_success_at: new Date().toISOString(), last_error: null, last_error_at: null, consecutive_failures: 0 });
+      if (wasFailing) this.opts.log.info('sync recovered', { target: this.opts.target.shown });
+      if (result.rows > 0 || result.restarted) {
+        this.opts.log.info('sync pushed', { rows: result.rows, batches: result.batches, cursor: result.cursor, ms: Math.round(performance.now() - started), ...(result.restarted ? { restarted: true } : {}) });
+      }
+      this.saveState();
+      return result;
+    } catch (err) {
+      await this.dropConnection();
+      Object.assign(this.state, {
+        last_error: describeSyncError(err, this.opts.target),
+        last_error_at: new Date().toISOString(),
+        consecutive_failures: this.state.consecutive_failures + 1,
+      });
+      this.saveState();
+      throw err;
+    }
+  }
+
+  /** Stops the loop after the push under way (its transaction commits or rolls back), then closes. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    await this.dropConnection();
+    this.db?.close();
+    this.db = null;
+    this.outbox = null;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.running) {
+        // A push is under way: look again when it ends.
+        void this.running.then(() => this.schedule(0));
+        return;
+      }
+      this.running = this.tick().finally(() => {
+        this.running = null;
+      });
+    }, delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      // Nothing new since the last push, and the server's cursor confirmed lately: no round trip.
+      if (this.outbox && this.state.consecutive_failures === 0 && this.outbox.maxSeq() === this.state.acked_seq && Date.now() - this.lastVerifiedAt < VERIFY_MS) {
+        this.schedule(this.opts.pollMs ?? 5000);
+        return;
+      }
+      await this.pushNow();
+      this.schedule(this.opts.pollMs ?? 5000);
+    } catch {
+      // pushNow recorded the error in this.state; the loop only waits and tries again.
+      const n = this.state.consecutive_failures;
+      const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(n - 1, 16)) * (0.5 + Math.random() / 2);
+      this.opts.log.warn('sync failed', { target: this.opts.target.shown, error: this.state.last_error, failures: n, retry_in_ms: Math.round(delay) });
+      this.schedule(delay);
+    }
+  }
+
+  private openLocal(): LocalOutbox {
+    if (this.outbox) return this.outbox;
+    const db = new Database(this.opts.dbFile, { readonly: true, fileMustExist: true, timeout: 1000 });
+    try {
+      this.outbox = localOutbox(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+    this.state.replica_id = this.outbox.replicaId();
+    return this.outbox;
+  }
+
+  private async connect(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const client = new pg.Client(clientSettings(this.opts.target.url));
+    // A connection ended under us (a restart, pg_terminate_backend) emits 'error' outside any
+    // query: noted, and the next push connects again.
+    client.on('error', (err) => {
+      this.opts.log.debug('sync connection lost', { error: describeSyncError(err, this.opts.target) });
+      if (this.client === client) this.client = null;
+    });
+    try {
+      await client.connect();
+      await migrateCentral(client);
+    } catch (err) {
+      await client.end().catch(() => undefined); // the error that matters is err
+      throw err;
+    }
+    this.client = client;
+    return client;
+  }
+
+  private async dropConnection(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client) await client.end().catch(() => undefined); // already broken: ending it can only fail the same way
+  }
+
+  private saveState(): void {
+    if (this.opts.writeState === false) return;
+    try {
+      writeSyncState(this.opts.dbFile, this.state);
+    } catch (err) {
+      this.opts.log.warn('could not write the sync state file', { error: (err as Error).message });
+    }
+  }
+}
