@@ -1,7 +1,10 @@
 // `claude-metrics dashboard`: arguments, the refusals that keep it local (a non-loopback --host
 // needs a --token), starting the server (src/dashboard/server, loaded only for this command:
 // dist/dashboard-server.js), printing its URL, --open, and stopping cleanly on SIGINT/SIGTERM.
-// Exit codes: 0 stopped by a signal, 1 cannot start (no database, port taken), 2 usage error.
+// With --postgres, the server reads a live mirror of the team database (src/sync/team-mirror.ts,
+// loaded only then) in a private temporary folder, removed when it stops.
+// Exit codes: 0 stopped by a signal, 1 cannot start (no database, port taken, the team database
+// unreachable at start), 2 usage error.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,15 +12,19 @@ import path from 'node:path';
 import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js';
 import { UsageError, parseOptions } from './usage.js';
 import { isLoopbackHost, isUnspecifiedHost, urlHost } from '../dashboard/server/hosts.js';
+import { SyncTargetError, checkPostgresUrl, redactUrl } from '../sync/target.js';
 
 export const DASHBOARD_TOKEN_ENV = 'CLAUDE_METRICS_DASHBOARD_TOKEN';
 export const DEFAULT_PORT = 7331;
 const MIN_TOKEN_LENGTH = 16;
 
 export const DASHBOARD_HELP = `Usage: claude-metrics dashboard [--port N] [--host ADDR] [--db FILE] [--spool DIR] [--token T] [--open]
+       claude-metrics dashboard --postgres URL [--developer NAME]... [--machine NAME]... [--port N] [--host ADDR] [--token T] [--open]
 
 Serves a local web dashboard over the database (opened read-only): overview, sessions, projects,
 models, 5-hour blocks and limits, the pipeline; pages update live as the worker applies payloads.
+With --postgres, over the team database instead: every developer's figures, a Developers view, and
+the machines pushing to it in the Pipeline view; pages update within ~2 s of a push.
 Prints its URL; Ctrl+C stops it.
 
   --port N               port to listen on (default ${DEFAULT_PORT}; 0: any free port)
@@ -28,12 +35,19 @@ Prints its URL; Ctrl+C stops it.
                          then keeps it in a cookie. Prefer the variable: a flag shows in 'ps'
   --db FILE              database (default: $CLAUDE_METRICS_DB, else ~/.claude/claude_metrics.db)
   --spool DIR            the spool the Pipeline view shows (default: $CLAUDE_METRICS_SPOOL, else <package>/spool)
+  --postgres URL         the team database (postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=…]; the
+                         password may also come from $PGPASSWORD; it is never printed, logged or sent
+                         to the browser), mirrored into a private temporary file, read every 2 s
+  --developer NAME       with --postgres: only this developer's figures (repeat for several)
+  --machine NAME         with --postgres: only this machine's figures (repeat for several)
   --open                 open the dashboard in the default browser
   --help, -h             show this help
 
 It answers only requests whose Host is the address it serves, refuses cross-origin API requests,
 and sends a strict Content-Security-Policy. Nothing is loaded from the network.
-Exit codes: 0 stopped (SIGINT, SIGTERM), 1 cannot start (no database, port in use), 2 usage error.
+Exit codes: 0 stopped (SIGINT, SIGTERM), 1 cannot start (no database, port in use, the team
+database unreachable or refusing the login at start; later outages only mark the pages stale),
+2 usage error.
 `;
 
 interface Parsed {
@@ -44,6 +58,9 @@ interface Parsed {
   token: string | null;
   open: boolean;
   now?: Date;
+  /** --postgres: the team database's URL (null: the local database). */
+  postgres: string | null;
+  filters: { developers: string[]; machines: string[] };
 }
 
 function parse(argv: string[]): Parsed | 'help' {
@@ -57,6 +74,9 @@ function parse(argv: string[]): Parsed | 'help' {
       spool: { type: 'string' },
       token: { type: 'string' },
       open: { type: 'boolean' },
+      postgres: { type: 'string' },
+      developer: { type: 'string', multiple: true },
+      machine: { type: 'string', multiple: true },
       now: { type: 'string' }, // for tests: the time taken as now (today, the active block); not in --help
       help: { type: 'boolean', short: 'h' },
     },
@@ -78,7 +98,21 @@ function parse(argv: string[]): Parsed | 'help' {
   }
   const now = values.now === undefined ? undefined : new Date(values.now);
   if (now !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.now!) || Number.isNaN(now.getTime()))) throw new UsageError(`--now takes an RFC 3339 time, not ${JSON.stringify(values.now)}`);
-  return { host, port, dbPath: resolveDbPath(values.db), spoolDir: resolveSpoolDir(values.spool), token, open: values.open ?? false, ...(now && { now }) };
+  const postgres = values.postgres ?? null;
+  const filters = { developers: values.developer ?? [], machines: values.machine ?? [] };
+  if (postgres === null) {
+    if (filters.developers.length || filters.machines.length) throw new UsageError(`--${filters.developers.length ? 'developer' : 'machine'} filters the team database's figures: give --postgres URL`);
+  } else {
+    if (values.db !== undefined || values.spool !== undefined) throw new UsageError(`--${values.db !== undefined ? 'db' : 'spool'} and --postgres: the dashboard shows one or the other`);
+    try {
+      checkPostgresUrl(postgres);
+    } catch (err) {
+      if (err instanceof SyncTargetError) throw new UsageError(err.message);
+      throw err;
+    }
+    for (const name of [...filters.developers, ...filters.machines]) if (name.trim() === '') throw new UsageError('--developer and --machine take a name');
+  }
+  return { host, port, dbPath: resolveDbPath(values.db), spoolDir: resolveSpoolDir(values.spool), token, open: values.open ?? false, ...(now && { now }), postgres, filters };
 }
 
 /** The address to show: the bound one, or for 0.0.0.0 / :: this machine's first external IPv4 address. */
@@ -103,9 +137,23 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
     process.stdout.write(DASHBOARD_HELP);
     return 0;
   }
-  if (!fs.existsSync(o.dbPath)) {
+  if (o.postgres === null && !fs.existsSync(o.dbPath)) {
     process.stderr.write(`claude-metrics dashboard: no database at ${o.dbPath} (run the worker first, or pass --db FILE)\n`);
     return 1;
+  }
+  const log = (message: string): void => {
+    process.stderr.write(`claude-metrics dashboard: ${message}\n`);
+  };
+  // --postgres: the first pull must succeed, or nothing starts.
+  let team: import('../sync/team-mirror.js').LiveMirror | null = null;
+  if (o.postgres !== null) {
+    const { LiveMirror, describeTeamError } = await import('../sync/team-mirror.js');
+    try {
+      team = await LiveMirror.start({ url: o.postgres, filters: o.filters, log });
+    } catch (err) {
+      log(`cannot start: ${describeTeamError(err, o.postgres)}`);
+      return 1;
+    }
   }
   const { startDashboard } = await import('../dashboard/server/server.js');
   let running;
@@ -113,14 +161,16 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
     running = await startDashboard({
       host: o.host,
       port: o.port,
-      dbPath: o.dbPath,
+      dbPath: team?.file ?? o.dbPath,
       spoolDir: o.spoolDir,
       staticDir: path.join(packageRoot(), 'dist', 'dashboard'),
       token: o.token,
       ...(o.now && { now: o.now }),
-      logError: (message) => process.stderr.write(`claude-metrics dashboard: ${message}\n`),
+      logError: log,
+      ...(team && { team }),
     });
   } catch (err) {
+    await team?.stop();
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? `port ${o.port} is in use (choose another with --port N, or 0 for any)` : (err as Error).message;
     process.stderr.write(`claude-metrics dashboard: cannot start: ${why}\n`);
@@ -128,7 +178,11 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
   }
   const url = `http://${shownHost(o.host)}:${running.port}/`;
   process.stdout.write(`claude-metrics dashboard: ${url}\n`);
-  process.stdout.write(`  database ${o.dbPath} (read-only); Ctrl+C stops it\n`);
+  if (o.postgres !== null) {
+    const f = o.filters;
+    const only = [f.developers.length ? `developers ${f.developers.join(', ')}` : '', f.machines.length ? `machines ${f.machines.join(', ')}` : ''].filter(Boolean).join(', ');
+    process.stdout.write(`  team database ${redactUrl(o.postgres)}${only ? ` (${only})` : ''}, read every 2 s into a private temporary mirror; Ctrl+C stops it\n`);
+  } else process.stdout.write(`  database ${o.dbPath} (read-only); Ctrl+C stops it\n`);
   // The token is never printed: the user gave it and knows it.
   if (o.token !== null) process.stdout.write(`  token required: open ${url}?token=<your token> once; the browser then keeps it in a cookie\n`);
   if (o.open) openBrowser(o.token === null ? url : `${url}?token=${encodeURIComponent(o.token)}`);
@@ -137,6 +191,7 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await running.close();
+  await team?.stop();
   process.stdout.write(`claude-metrics dashboard: stopped (${signal})\n`);
   return 0;
 }

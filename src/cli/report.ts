@@ -1,22 +1,26 @@
-// `claude-metrics report daily|weekly|monthly|session|model|project|blocks`: arguments, opening the
-// database read-only (node:sqlite where Node has it: it loads in ~1 ms where better-sqlite3's JS and
-// native module take ~8; better-sqlite3 otherwise), and printing the report as a terminal table or
-// JSON. The figures come from src/report/queries.ts, the tables from src/report/table.ts.
-// Exit codes: 0 printed, 1 the database is missing or unreadable, 2 usage error.
+// `claude-metrics report daily|weekly|monthly|session|model|project|blocks|developer`: arguments,
+// opening the database read-only (node:sqlite where Node has it: it loads in ~1 ms where
+// better-sqlite3's JS and native module take ~8; better-sqlite3 otherwise), and printing the report
+// as a terminal table or JSON. The figures come from src/report/queries.ts, the tables from
+// src/report/table.ts. With --postgres, the same queries run on a mirror of the team database made
+// for this report (src/sync/team-mirror.ts, loaded only then).
+// Exit codes: 0 printed, 1 the database is missing or unreadable (or the team database cannot be
+// reached or read), 2 usage error.
 import fs from 'node:fs';
 import { type ReadConnection, openReadConnection } from '../report/read-db.js';
 import { resolveDbPath } from '../shared/config.js';
 import { UsageError, parseOptions } from './usage.js';
-import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type ReportOptions, runReport } from '../report/queries.js';
-import { checkTimeZone, parseDay, systemTimeZone } from '../report/time.js';
+import { MIN_SCHEMA_VERSION, REPORT_KINDS, type Report, type ReportKind, type ReportOptions, TEAM_REPORT_KINDS, runReport } from '../report/queries.js';
+import { checkTimeZone, localDayStart, nextDay, parseDay, systemTimeZone } from '../report/time.js';
 import { formatReport } from '../report/report-table.js';
 import { roundCosts } from '../report/round.js';
 import { REPORT_BUDGET_PERIOD, type ReportBudget, withBudget } from '../report/budgets.js';
 import { type Budgets, InvalidConfigError, loadUserConfig, resolveConfigFile } from '../shared/user-config.js';
+import { SyncTargetError, checkPostgresUrl, redactUrl } from '../sync/target.js';
 
-export const REPORT_HELP = `Usage: claude-metrics report <daily|weekly|monthly|session|model|project|blocks> [options]
+export const REPORT_HELP = `Usage: claude-metrics report <daily|weekly|monthly|session|model|project|blocks|developer> [options]
 
-Cost, tokens and sessions from the database, as a table (or JSON).
+Cost, tokens and sessions from the database, as a table (or JSON); with --postgres, the team's.
 
   daily, weekly, monthly   one row per local day, week (Monday first) or month
   session                  one row per session started in the range
@@ -24,6 +28,7 @@ Cost, tokens and sessions from the database, as a table (or JSON).
   project                  one row per project (the session's working folder)
   blocks                   one row per 5-hour usage window (starts in the range), with the
                            active one's time left and projected cost, and the official limits
+  developer                one row per developer, with their machines (--postgres only)
 
   --since YYYY-MM-DD       first local day included (default: the first in the database)
   --until YYYY-MM-DD       last local day included (default: the last)
@@ -35,11 +40,17 @@ Cost, tokens and sessions from the database, as a table (or JSON).
                            ($CLAUDE_METRICS_CONFIG, else ~/.config/claude-metrics/config.json)
                            is shown beside each period (JSON: budget, budget_used_pct, budget_level)
   --db FILE                database (default: $CLAUDE_METRICS_DB, else ~/.claude/claude_metrics.db)
+  --postgres URL           the team database instead (postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=…];
+                           the password may also come from $PGPASSWORD; it is never printed):
+                           every developer's figures, read into a temporary mirror for this report
+  --developer NAME         with --postgres: only this developer's figures (repeat for several)
+  --machine NAME           with --postgres: only this machine's figures (repeat for several)
   --help, -h               show this help
 
 Costs and tokens by day come from each API call's own time, so a session that runs past
-midnight counts on both days. The database is opened read-only.
-Exit codes: 0 done, 1 the database is missing or cannot be read, 2 usage error.
+midnight counts on both days. The database is opened read-only; the team database is only read.
+Exit codes: 0 done, 1 the database is missing or cannot be read (the team database cannot be
+reached, refuses the login, or has no claude-metrics schema), 2 usage error.
 `;
 
 export async function reportCommand(argv: string[]): Promise<number> {
@@ -48,6 +59,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stdout.write(REPORT_HELP);
     return 0;
   }
+  if (opts.postgres !== null) return teamReport(opts, opts.postgres);
   const budgets = reportBudgets(opts.kind);
   if (budgets === null) return 1;
   if (!fs.existsSync(opts.dbPath)) {
@@ -77,8 +89,52 @@ export async function reportCommand(argv: string[]): Promise<number> {
   } finally {
     db.close();
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify(roundCosts(report), null, 2)}\n`);
+  print(report, opts.json);
+  return 0;
+}
+
+function print(report: Report & { budget?: ReportBudget }, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify(roundCosts(report), null, 2)}\n`);
   else process.stdout.write(formatReport(report, terminalWidth()));
+}
+
+/**
+ * The report of the team database: a mirror made for it (the calls of the range with a day's
+ * slack each side, and what goes with them), the same queries on it, then the mirror removed.
+ * No budgets: they are one person's. `CLAUDE_METRICS_TEAM_TIMING=1` prints the pull's size and time on stderr.
+ */
+async function teamReport(opts: Parsed, url: string): Promise<number> {
+  const { reportMirror, describeTeamError } = await import('../sync/team-mirror.js');
+  const fromMs = opts.since ? localDayStart(opts.timeZone, opts.since) : null;
+  const toMs = opts.until ? localDayStart(opts.timeZone, nextDay(opts.until)) : null;
+  let mirror: Awaited<ReturnType<typeof reportMirror>>;
+  // A Ctrl+C during a long pull still removes the mirror (its folder goes at exit).
+  const onSignal = (signal: NodeJS.Signals): void => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    mirror = await reportMirror(url, { filters: opts.filters, fromMs, toMs, blocks: opts.kind === 'blocks' });
+  } catch (err) {
+    process.stderr.write(`claude-metrics report: ${describeTeamError(err, url)}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  let report: Report;
+  try {
+    const started = performance.now();
+    report = { ...runReport(mirror.db, opts), team: { postgres: redactUrl(url), ...opts.filters } };
+    if (process.env.CLAUDE_METRICS_TEAM_TIMING === '1') {
+      process.stderr.write(`claude-metrics report: mirror of ${mirror.rows} rows in ${Math.round(mirror.ms)} ms, report in ${Math.round(performance.now() - started)} ms\n`);
+    }
+  } catch (err) {
+    process.stderr.write(`claude-metrics report: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    mirror.close();
+  }
+  print(report, opts.json);
   return 0;
 }
 
@@ -107,6 +163,9 @@ function reportBudgets(kind: ReportKind): Budgets | null {
 interface Parsed extends ReportOptions {
   json: boolean;
   dbPath: string;
+  /** The team database's URL (--postgres), or null for the local database. */
+  postgres: string | null;
+  filters: { developers: string[]; machines: string[] };
 }
 
 function parse(argv: string[]): Parsed | 'help' {
@@ -122,6 +181,9 @@ function parse(argv: string[]): Parsed | 'help' {
       breakdown: { type: 'boolean' },
       json: { type: 'boolean' },
       db: { type: 'string' },
+      postgres: { type: 'string' },
+      developer: { type: 'string', multiple: true },
+      machine: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
       now: { type: 'string' }, // for tests: the time the blocks report takes as now (docs/REPORTS.md)
     },
@@ -131,6 +193,22 @@ function parse(argv: string[]): Parsed | 'help' {
   if (positionals.length > 1) throw new UsageError(`one report at a time (got ${positionals.join(' ')})`);
   const kind = positionals[0] as ReportKind;
   if (!REPORT_KINDS.includes(kind)) throw new UsageError(`unknown report ${JSON.stringify(kind)}: one of ${REPORT_KINDS.join(', ')}`);
+  const postgres = values.postgres ?? null;
+  const developers = values.developer ?? [];
+  const machines = values.machine ?? [];
+  if (postgres === null) {
+    if (TEAM_REPORT_KINDS.includes(kind)) throw new UsageError(`report ${kind} needs the team database: give --postgres URL`);
+    if (developers.length || machines.length) throw new UsageError(`--${developers.length ? 'developer' : 'machine'} filters the team database's figures: give --postgres URL`);
+  } else {
+    if (values.db !== undefined) throw new UsageError('--db and --postgres: one database at a time');
+    try {
+      checkPostgresUrl(postgres);
+    } catch (err) {
+      if (err instanceof SyncTargetError) throw new UsageError(err.message);
+      throw err;
+    }
+    for (const name of [...developers, ...machines]) if (name.trim() === '') throw new UsageError('--developer and --machine take a name');
+  }
   const day = (flag: string, v: string | undefined): string | null => {
     if (v === undefined) return null;
     if (!parseDay(v)) throw new UsageError(`${flag} takes a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
@@ -158,5 +236,7 @@ function parse(argv: string[]): Parsed | 'help' {
     ...(now && { now }),
     json: values.json ?? false,
     dbPath: resolveDbPath(values.db),
+    postgres,
+    filters: { developers, machines },
   };
 }

@@ -1,8 +1,9 @@
 // The dashboard's pipeline view: the spool (counts, oldest wait: spool-status.ts), the worker (its
 // pid file, never its lock), the database (database-status.ts, on the dashboard's connection),
 // the dead letters in dead/ with their reasons (dead-letters.ts) and the dead_letters table's
-// history, hook payloads received per local day by event, and the latest ones with their delay.
-// Read-only.
+// history, hook payloads received per local day by event, the latest ones with their delay, and
+// when this machine pushes to a team database, the push (the pusher's state file, read by the
+// server, and the changes not yet pushed: `sync_outbox` after the acknowledged cursor). Read-only.
 import type Database from 'better-sqlite3';
 import { listDeadLetters } from '../shared/dead-letters.js';
 import { spoolDirs } from '../shared/spool-layout.js';
@@ -10,7 +11,7 @@ import { gatherSpool } from '../shared/spool-status.js';
 import { peekWorker } from '../shared/worker-lock.js';
 import { databaseStatusOf } from './database-status.js';
 import { type DashRange, daysBetween, localDay, rangeInfo } from './dashboard-range.js';
-import type { PipelineAnswer } from './dashboard-types.js';
+import type { LocalPipelineAnswer, SyncInfo } from './dashboard-types.js';
 import { bucketSql, localDayStart, nextDay, offsetPeriods, rfc3339 } from './time.js';
 
 type Db = Database.Database;
@@ -22,7 +23,65 @@ const DAY_MS = 86_400_000;
 /** An id bound for a time: ids start with the hook's 13-digit epoch ms, so they sort by time. */
 const idAt = (ms: number): string => String(Math.max(0, Math.trunc(ms))).padStart(13, '0');
 
-export function pipelineAnswer(db: Db, dbPath: string, spoolDir: string, range: DashRange, now: Date): PipelineAnswer {
+/** The pusher's state file as the server read it (src/sync/sync-state.ts), the fields shown. */
+export interface PushState {
+  target: string;
+  machine: string;
+  developer: string;
+  acked_seq: number;
+  last_success_at: string | null;
+  last_attempt_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  consecutive_failures: number;
+  pid: number;
+}
+
+/** Whether a process of that pid exists (ours or another user's). */
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The push as the pipeline shows it: the state, and the outbox's changes after its cursor (schema 10). */
+export function syncInfo(db: Db, state: PushState | null, stateError: string | null, nowMs: number): SyncInfo | null {
+  if (state === null && stateError === null) return null;
+  const info: SyncInfo = {
+    target: state?.target ?? '',
+    machine: state?.machine ?? '',
+    developer: state?.developer ?? '',
+    pusher_running: state ? alive(state.pid) : false,
+    pid: state?.pid ?? null,
+    acked_seq: state?.acked_seq ?? 0,
+    last_success_at: state?.last_success_at ?? null,
+    last_attempt_at: state?.last_attempt_at ?? null,
+    last_error: state?.last_error ?? null,
+    last_error_at: state?.last_error_at ?? null,
+    consecutive_failures: state?.consecutive_failures ?? 0,
+    lag_rows: null,
+    oldest_unpushed_at: null,
+    oldest_unpushed_age_seconds: null,
+    error: stateError,
+  };
+  if (state === null) return info;
+  const hasOutbox = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_outbox'").get() !== undefined;
+  if (!hasOutbox) {
+    info.error = 'the database has no outbox yet (schema 10): the worker migrates it when it next starts';
+    return info;
+  }
+  const lag = db.prepare('SELECT count(*) AS rows, min(changed_at) AS oldest FROM sync_outbox WHERE seq > ?').get(Number(state.acked_seq) || 0) as { rows: number; oldest: string | null };
+  info.lag_rows = lag.rows;
+  info.oldest_unpushed_at = lag.oldest;
+  info.oldest_unpushed_age_seconds = lag.oldest === null ? null : Math.max(0, Math.round((nowMs - Date.parse(lag.oldest)) / 1000));
+  return info;
+}
+
+export function pipelineAnswer(db: Db, dbPath: string, spoolDir: string, range: DashRange, now: Date, push: { state: PushState | null; error: string | null } = { state: null, error: null }): LocalPipelineAnswer {
   const nowMs = now.getTime();
   const today = localDay(range.tz, nowMs);
   const { database } = databaseStatusOf(db, dbPath, {
@@ -48,14 +107,14 @@ export function pipelineAnswer(db: Db, dbPath: string, spoolDir: string, range: 
     ? (db
         .prepare(`SELECT d.id, d.reason, d.received_at, d.dead_lettered_at, EXISTS (SELECT 1 FROM payloads p WHERE p.id = d.id) AS retried
           FROM dead_letters d ORDER BY d.dead_lettered_at DESC LIMIT 50`)
-        .all() as Array<Omit<PipelineAnswer['dead_history'][number], 'retried'> & { retried: number }>).map((r) => ({ ...r, retried: r.retried === 1 }))
+        .all() as Array<Omit<LocalPipelineAnswer['dead_history'][number], 'retried'> & { retried: number }>).map((r) => ({ ...r, retried: r.retried === 1 }))
     : [];
 
   // Hook payloads by the hook's time (the id): a range on the ledger's primary key.
   const ids = { from: range.fromMs === null ? '0' : idAt(range.fromMs), to: range.toMs === null ? '9' : idAt(range.toMs) };
   const span = db.prepare(`SELECT min(received_at) AS lo, max(received_at) AS hi FROM payloads WHERE id >= @from AND id < @to AND event <> 'StatusLine'`).get(ids) as { lo: string | null; hi: string | null };
   let days: string[] = [];
-  const events: PipelineAnswer['events'] = [];
+  const events: LocalPipelineAnswer['events'] = [];
   if (span.lo !== null && span.hi !== null) {
     const lo = range.fromMs ?? Date.parse(span.lo) - DAY_MS;
     const hi = range.toMs ?? Date.parse(span.hi) + DAY_MS;
@@ -76,9 +135,10 @@ export function pipelineAnswer(db: Db, dbPath: string, spoolDir: string, range: 
   }
   const recent = (db
     .prepare(`SELECT id, event, session_id, received_at, applied_at FROM payloads WHERE id NOT GLOB '*-statusline' ORDER BY id DESC LIMIT 20`)
-    .all() as Array<Omit<PipelineAnswer['recent'][number], 'delay_ms'>>).map((r) => ({ ...r, delay_ms: Date.parse(r.applied_at) - Date.parse(r.received_at) }));
+    .all() as Array<Omit<LocalPipelineAnswer['recent'][number], 'delay_ms'>>).map((r) => ({ ...r, delay_ms: Date.parse(r.applied_at) - Date.parse(r.received_at) }));
   const { exists: _exists, error: _error, ...db_ } = database;
   return {
+    mode: 'local',
     range: rangeInfo(range),
     now: rfc3339(nowMs),
     spool: gatherSpool(spoolDir, MAX_WAIT_SECONDS, nowMs),
@@ -89,5 +149,6 @@ export function pipelineAnswer(db: Db, dbPath: string, spoolDir: string, range: 
     days,
     events,
     recent,
+    sync: syncInfo(db, push.state, push.error, nowMs),
   };
 }

@@ -70,6 +70,8 @@ export interface Capabilities {
   samples: boolean;
   /** sessions.reported_source and reported_at (schema 5). */
   reported: boolean;
+  /** sessions.developer and machine: a mirror of the team database (src/sync/mirror.ts). */
+  team: boolean;
 }
 
 const capabilities = new WeakMap<Database.Database, { version: number; caps: Capabilities }>();
@@ -88,6 +90,7 @@ export function capabilitiesOf(db: Database.Database): Capabilities {
     toolNames: ['name', 'used_at', 'is_error', 'agent_id'].every((c) => toolUses.has(c)),
     samples: columns('statusline_samples').size > 0,
     reported: sessions.has('reported_source') && sessions.has('reported_at'),
+    team: sessions.has('developer') && sessions.has('machine'),
   };
   capabilities.set(db, { version, caps });
   return caps;

@@ -25,9 +25,10 @@ const SORT_SQL: Record<SessionSort, string> = {
 
 const IN_RANGE = 'COALESCE(s.start_time, s.end_time) >= @from AND COALESCE(s.start_time, s.end_time) < @to';
 
-/** A filter: the text in the project path, a model id, the branch, or the start of a session id. */
-const filterSql = (branch: boolean): string => `(s.cwd LIKE @like ESCAPE '\\' OR s.session_id LIKE @prefix ESCAPE '\\'
+/** A filter: the text in the project path, a model id, the branch, the developer or machine (team database), or the start of a session id. */
+const filterSql = (branch: boolean, team: boolean): string => `(s.cwd LIKE @like ESCAPE '\\' OR s.session_id LIKE @prefix ESCAPE '\\'
   ${branch ? "OR s.git_branch LIKE @like ESCAPE '\\'" : ''}
+  ${team ? "OR s.developer LIKE @like ESCAPE '\\' OR s.machine LIKE @like ESCAPE '\\'" : ''}
   OR EXISTS (SELECT 1 FROM session_models m WHERE m.session_id = s.session_id AND m.model LIKE @like ESCAPE '\\'))`;
 
 const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -41,6 +42,8 @@ export interface SessionQuery {
   project: string | null;
   /** Sessions with a call on this git branch (schema 8); '(none)' = calls that name none. */
   branch?: string | null;
+  /** A team database's mirror: this developer's sessions. */
+  developer?: string | null;
   page: number;
   perPage: number;
 }
@@ -57,8 +60,10 @@ const ROW_COLUMNS = `s.session_id, s.cwd, s.start_time, s.end_time, s.cost_sourc
 function rowsFor(db: Db, ids: string[]): SessionRow[] {
   if (ids.length === 0) return [];
   const marks = ids.map(() => '?').join(',');
-  const branch = capabilitiesOf(db).sessionBranch ? 's.git_branch' : 'NULL';
-  const base = db.prepare(`SELECT ${ROW_COLUMNS}, ${branch} AS git_branch FROM sessions s WHERE s.session_id IN (${marks})`).all(...ids) as Array<Record<string, unknown>>;
+  const caps = capabilitiesOf(db);
+  const branch = caps.sessionBranch ? 's.git_branch' : 'NULL';
+  const team = caps.team ? 's.developer, s.machine' : 'NULL AS developer, NULL AS machine';
+  const base = db.prepare(`SELECT ${ROW_COLUMNS}, ${branch} AS git_branch, ${team} FROM sessions s WHERE s.session_id IN (${marks})`).all(...ids) as Array<Record<string, unknown>>;
   const models = db
     .prepare(`SELECT session_id, model, unpriced_calls FROM session_models WHERE session_id IN (${marks}) ORDER BY model`)
     .all(...ids) as Array<{ session_id: string; model: string; unpriced_calls: number }>;
@@ -73,6 +78,8 @@ function rowsFor(db: Db, ids: string[]): SessionRow[] {
       {
         session_id: id,
         project: (r.cwd as string | null) ?? null,
+        developer: (r.developer as string | null) ?? null,
+        machine: (r.machine as string | null) ?? null,
         branch: (r.git_branch as string | null) ?? null,
         start_time: (r.start_time as string | null) ?? null,
         end_time: (r.end_time as string | null) ?? null,
@@ -103,7 +110,7 @@ export function sessionsPage(db: Db, range: DashRange, q: SessionQuery): Session
   const text = q.q.trim();
   const params: Record<string, unknown> = { from: range.fromIso, to: range.toIso };
   if (text !== '') {
-    where.push(filterSql(capabilitiesOf(db).sessionBranch));
+    where.push(filterSql(capabilitiesOf(db).sessionBranch, capabilitiesOf(db).team));
     params.like = `%${likeEscape(text)}%`;
     params.prefix = `${likeEscape(text)}%`;
   }
@@ -114,6 +121,10 @@ export function sessionsPage(db: Db, range: DashRange, q: SessionQuery): Session
   if (q.branch != null && capabilitiesOf(db).callBranch) {
     where.push(`EXISTS (SELECT 1 FROM token_usage t WHERE t.session_id = s.session_id AND ${q.branch === '(none)' ? 't.git_branch IS NULL' : 't.git_branch = @branch'})`);
     if (q.branch !== '(none)') params.branch = q.branch;
+  }
+  if (q.developer != null && capabilitiesOf(db).team) {
+    where.push(q.developer === '(unknown)' ? 's.developer IS NULL' : 's.developer = @developer');
+    if (q.developer !== '(unknown)') params.developer = q.developer;
   }
   const whereSql = where.join(' AND ');
   const total = db.prepare(`SELECT count(*) FROM sessions s WHERE ${whereSql}`).pluck().get(params) as number;

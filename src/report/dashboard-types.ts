@@ -91,6 +91,9 @@ export interface NowAnswer {
 export interface SessionRow {
   session_id: string;
   project: string | null;
+  /** Who pushed it and from where (the team database's mirror only; null on a local database). */
+  developer: string | null;
+  machine: string | null;
   /** The git branch its calls name most recently (null before per-call branches were recorded). */
   branch: string | null;
   start_time: string | null;
@@ -242,8 +245,9 @@ export interface BlocksAnswer {
   totals: Figures & { blocks: number };
 }
 
-/** The pipeline: the spool, the worker, the database, dead letters, payloads applied. */
-export interface PipelineAnswer {
+/** The pipeline of this machine: the spool, the worker, the database, dead letters, payloads applied, the push to a team database. */
+export interface LocalPipelineAnswer {
+  mode: 'local';
   range: RangeInfo;
   now: string;
   spool: {
@@ -274,4 +278,100 @@ export interface PipelineAnswer {
   events: Array<{ event: string; counts: number[] }>;
   /** The latest hook payloads applied, with the time from the hook to the commit. */
   recent: Array<{ id: string; event: string; session_id: string; received_at: string; applied_at: string; delay_ms: number }>;
+  /** The push of this database to a team database, when this machine pushes (a state file beside the database); null otherwise. */
+  sync: SyncInfo | null;
+}
+
+/** What the pusher (the worker with --postgres, or `sync`) last recorded, and the changes not yet pushed. */
+export interface SyncInfo {
+  /** The team database, its password hidden. */
+  target: string;
+  machine: string;
+  developer: string;
+  /** Whether the process that wrote the state is alive (a worker or `sync`). */
+  pusher_running: boolean;
+  pid: number | null;
+  acked_seq: number;
+  last_success_at: string | null;
+  last_attempt_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  consecutive_failures: number;
+  /** Changes after acked_seq (rows to push), and when the oldest of them was made; null when the outbox cannot be read. */
+  lag_rows: number | null;
+  oldest_unpushed_at: string | null;
+  oldest_unpushed_age_seconds: number | null;
+  /** Why the state file or the outbox could not be read. */
+  error: string | null;
+}
+
+/** One machine that pushes to the team database (claude_metrics.replicas). */
+export interface ReplicaRow {
+  replica_id: string;
+  machine: string;
+  developer: string;
+  /** The outbox sequence number of its last change applied centrally. */
+  cursor: number;
+  rows_applied: number;
+  created_at: string | null;
+  last_push_at: string | null;
+  client_version: string | null;
+}
+
+/** The team database a `dashboard --postgres` mirrors, and how its mirror fares. */
+export interface TeamInfo {
+  /** The URL, its password hidden. */
+  postgres: string;
+  /** The filters (empty: everyone). */
+  developers: string[];
+  machines: string[];
+  interval_ms: number;
+  /** The last pull that succeeded, the last tried. */
+  last_pull_at: string | null;
+  last_attempt_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  /** The last pull failed: what is shown is as of last_pull_at. */
+  stale: boolean;
+  pulls: number;
+  rows_pulled: number;
+  /** The highest row_version mirrored. */
+  row_version: number;
+  replicas: ReplicaRow[];
+}
+
+/** GET /api/team: the team database when the dashboard shows one, else null. */
+export interface TeamAnswer {
+  team: TeamInfo | null;
+}
+
+/** The pipeline of a `dashboard --postgres`: the machines pushing to the team database, and the mirror. */
+export interface TeamPipelineAnswer {
+  mode: 'team';
+  range: RangeInfo;
+  now: string;
+  team: TeamInfo;
+  mirror: { sessions: number; api_calls: number; size_bytes: number };
+}
+
+export type PipelineAnswer = LocalPipelineAnswer | TeamPipelineAnswer;
+
+export interface DeveloperRow extends Figures {
+  developer: string;
+  /** The machines of the developer's sessions with calls in the range. */
+  machines: string[];
+  models: string[];
+  last_call: string | null;
+}
+
+/** Developers over the range (the `report developer` rows), with their cost per day. Team database only. */
+export interface DevelopersAnswer {
+  range: RangeInfo;
+  /** false on a local database (no developers). */
+  available: boolean;
+  rows: DeveloperRow[];
+  totals: Figures & { machines: number };
+  days: string[];
+  /** Cost per day of the top developers ('other' gathers the rest), aligned with `days`. */
+  series: Array<{ developer: string; cost: number[] }>;
 }

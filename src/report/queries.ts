@@ -1,7 +1,8 @@
 // The figures of `claude-metrics report`, straight from SQL on a read-only database: the report
 // kinds, their options and JSON shape (docs/REPORTS.md), and runReport, which works out the range
 // in the time zone and hands each kind to its module: usage-report.ts (daily, weekly, monthly,
-// model, project), session-report.ts, blocks-report.ts. Pure functions of a better-sqlite3
+// model, project, developer), session-report.ts, blocks-report.ts. The developer report reads the
+// `developer` and `machine` columns only a mirror of the team database has (src/sync/mirror.ts). Pure functions of a better-sqlite3
 // Database and options (the dashboard calls them as the CLI does); costs unrounded (round.ts
 // rounds them for JSON).
 import type { ReadDb } from './read-db.js';
@@ -10,8 +11,10 @@ import { blocksReport } from './blocks-report.js';
 import { sessionReport } from './session-report.js';
 import { usageReport } from './usage-report.js';
 
-export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'model', 'project', 'blocks'] as const;
+export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'model', 'project', 'blocks', 'developer'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
+/** The kinds only the team database answers (its rows are who pushed the figures). */
+export const TEAM_REPORT_KINDS: readonly ReportKind[] = ['developer'];
 
 /** The oldest schema the report can read (sessions.cwd, token_usage.cost_usd, session_models). */
 export { MIN_SCHEMA_VERSION } from './schema.js';
@@ -68,6 +71,15 @@ export interface Report {
   last_day: string | null;
   rows: Row[];
   totals: Figures;
+  /** `--postgres`: the team database the figures come from (its password never shown) and the filters. */
+  team?: TeamSource;
+}
+
+export interface TeamSource {
+  postgres: string;
+  /** Only these developers' and machines' figures (empty: everyone's). */
+  developers: string[];
+  machines: string[];
 }
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];

@@ -23,7 +23,11 @@ export function reportTitle(report: Report & { budget?: ReportBudget }, what: st
   const range = from === null && to === null ? '' : `, ${from ?? '…'} … ${to ?? '…'}`;
   const zone = `${report.timezone}${report.start_of_week ? `, weeks start ${report.start_of_week}` : ''}`;
   const budget = report.budget ? `; budget ${fmtCost(report.budget.usd)} per ${report.budget.period}` : '';
-  return `${wrap(`claude-metrics ${what}${range} (${zone})${budget}`, width)}\n\n`;
+  const t = report.team;
+  const team = t
+    ? `; team database ${t.postgres}${t.developers.length ? `, developers ${t.developers.join(', ')}` : ''}${t.machines.length ? `, machines ${t.machines.join(', ')}` : ''}`
+    : '';
+  return `${wrap(`claude-metrics ${what}${range} (${zone})${budget}${team}`, width)}\n\n`;
 }
 
 export const UNPRICED_NOTE = '* some calls are of a model without a known price: their cost is not included';
@@ -122,19 +126,28 @@ function sessionTable(report: Report): Table {
 }
 
 /**
- * One row per day, week, month, model or project. Dropped to fit, in this order: cache write,
- * cache read, input, output, calls, then (projects) the models, then sessions; then the text is
- * shortened: a project path keeps its last folders, a model or list of models its start.
+ * One row per day, week, month, model, project or developer. Dropped to fit, in this order: cache
+ * write, cache read, input, output, calls, then (projects, developers) the models, then sessions,
+ * then (developers) machines; then the text is shortened: a project path keeps its last folders, a
+ * model, a developer or a list of models its start.
  */
+/** The developer report's machines: a count on rows and totals, blank on per-model rows. */
+function machinesCell(r: object): string {
+  const n = (r as { machines?: unknown }).machines;
+  return typeof n === 'number' ? fmtInt(n) : '';
+}
+
 function usageTable(report: Report): Table {
   const key = report.report === 'daily' ? 'date' : report.report === 'weekly' ? 'week' : report.report === 'monthly' ? 'month' : report.report;
-  const header = ({ date: 'Date', week: 'Week of', month: 'Month', model: 'Model', project: 'Project' } as Record<string, string>)[key] ?? key;
+  const header = ({ date: 'Date', week: 'Week of', month: 'Month', model: 'Model', project: 'Project', developer: 'Developer' } as Record<string, string>)[key] ?? key;
   const isModel = report.report === 'model';
   const isProject = report.report === 'project';
+  const isDeveloper = report.report === 'developer';
   const breakdown = report.rows.some((r) => r.breakdown !== undefined);
   const columns: Column[] = [
-    { header, align: 'left', ...(isProject ? { shrink: 'path' } : isModel ? { shrink: 'end' } : {}) },
-    ...(isModel ? [] : [{ header: 'Models', align: 'left', shrink: 'end', ...(isProject && !breakdown ? { drop: 6 } : {}) } as Column]),
+    { header, align: 'left', ...(isProject ? { shrink: 'path' } : isModel || isDeveloper ? { shrink: 'end' } : {}) },
+    ...(isModel ? [] : [{ header: 'Models', align: 'left', shrink: 'end', ...((isProject || isDeveloper) && !breakdown ? { drop: 6 } : {}) } as Column]),
+    ...(isDeveloper ? [{ header: 'Machines', align: 'right', drop: 8 } as Column] : []),
     { header: 'Sessions', align: 'right', drop: 7 },
     { header: 'Calls', align: 'right', drop: 5 },
     ...TOKEN_COLUMNS,
@@ -142,6 +155,7 @@ function usageTable(report: Report): Table {
   const cells = (label: string, models: string | null, r: Row | Report['totals']): string[] => [
     label,
     ...(isModel ? [] : [models ?? '']),
+    ...(isDeveloper ? [machinesCell(r)] : []),
     fmtInt(r.sessions),
     fmtInt(r.api_calls),
     ...tokenCells(r),

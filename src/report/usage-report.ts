@@ -1,11 +1,13 @@
-// The daily, weekly, monthly, model and project reports: API calls (plus sessions the old hook
-// wrote without calls, at their start, as model 'unknown') summed per row and model in SQL, the
-// distinct sessions per row and over the range, folded into rows, per-model breakdowns and totals.
+// The daily, weekly, monthly, model, project and developer reports: API calls (plus sessions the
+// old hook wrote without calls, at their start, as model 'unknown') summed per row and model in
+// SQL, the distinct sessions per row and over the range, folded into rows, per-model breakdowns
+// and totals. The developer report (a mirror of the team database only: src/sync/mirror.ts) is
+// the project report keyed by the session's developer, with the distinct machines.
 // Two sources give the same figures: the rollups of migration 0009 (hours.ts) when every UTC
 // hour lies in one local day of the zone; else token_usage itself, each call bucketed by the
 // offsets in force. Pure function of a connection and options.
 import type { ReadDb } from './read-db.js';
-import type { Figures, ModelFigures, ReportOptions, Row } from './queries.js';
+import type { Figures, ModelFigures, ReportKind, ReportOptions, Row } from './queries.js';
 import { type Grain, type OffsetPeriod, bucketSql, offsetPeriods } from './time.js';
 import { READABLE, SUMS, dayBucketSql, daySumsSql, hasRollups, hourParams, localDaySql, wholeHours } from './hours.js';
 
@@ -75,6 +77,12 @@ function counts(db: ReadDb, sql: string, params: Params): Map<string, number> {
   return new Map(all<{ k: string; n: number }>(db, sql, params).map((r) => [r.k, r.n]));
 }
 
+/** The reports whose rows are a column of the call's session (joined as `p`). */
+const BY_SESSION: Partial<Record<ReportKind, string>> = {
+  project: "COALESCE(p.cwd, '(unknown)')",
+  developer: "COALESCE(p.developer, '(unknown)')",
+};
+
 /** Sums per row key and model; sessions: per key and model where asked for, else 0. */
 interface Part {
   key: string;
@@ -94,6 +102,16 @@ interface Sums {
   /** Distinct sessions per row key (unused for the model report, whose rows are Parts). */
   sessions: Map<string, number>;
   total: number;
+  /** The developer report: distinct machines per row key and over the range. */
+  machines?: { byKey: Map<string, number>; total: number };
+}
+
+/** The developer report's machines, from rows keyed `k` that carry the session's `machine`. */
+function machinesOf(db: ReadDb, keyed: string, params: Params): Sums['machines'] {
+  return {
+    byKey: counts(db, `SELECT k, count(DISTINCT machine) AS n FROM (${keyed}) GROUP BY k`, params),
+    total: value<number>(db, `SELECT count(DISTINCT machine) FROM (${keyed})`, params),
+  };
 }
 
 export function usageReport(db: ReadDb, o: ReportOptions, range: Range, source: 'auto' | 'calls' = 'auto'): UsageResult {
@@ -137,12 +155,14 @@ const modelSessions = (o: ReportOptions): boolean => o.kind === 'model' || o.bre
 const SUMS_SQL = SUMS.map((c) => `sum(${c}) AS ${c}`).join(', ');
 
 function fromCalls(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>): Sums {
-  const k = grain ? bucketSql(grain, 'ts', periods, o.weekStart) : o.kind === 'project' ? "COALESCE(p.cwd, '(unknown)')" : "''";
-  const keyed = `SELECT ${k} AS k, x.* FROM (${src.calls}) x${o.kind === 'project' ? ' LEFT JOIN sessions p ON p.session_id = x.session_id' : ''}`;
+  const bySession = BY_SESSION[o.kind];
+  const k = grain ? bucketSql(grain, 'ts', periods, o.weekStart) : (bySession ?? "''");
+  const machine = o.kind === 'developer' ? ', p.machine AS machine' : '';
+  const keyed = `SELECT ${k} AS k${machine}, x.* FROM (${src.calls}) x${bySession ? ' LEFT JOIN sessions p ON p.session_id = x.session_id' : ''}`;
   const parts = all<Part>(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
   const sessions = counts(db, `SELECT k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
   const total = value<number>(db, `SELECT count(DISTINCT session_id) FROM (${src.calls})`, params);
-  return { parts, sessions, total };
+  return { parts, sessions, total, ...(machine ? { machines: machinesOf(db, keyed, params) } : {}) };
 }
 
 function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>, lo: number, hi: number): Sums {
@@ -172,16 +192,17 @@ function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods:
     for (const p of parts) p.sessions = per.get(p.model) ?? 0;
     return { parts, sessions: new Map(), total };
   }
-  // project: the sessions' working folders.
-  const keyed = `SELECT COALESCE(p.cwd, '(unknown)') AS k, x.* FROM (${src.hours}) x LEFT JOIN sessions p ON p.session_id = x.session_id`;
+  // project, developer: a column of the sessions (their working folder, who pushed them).
+  const machine = o.kind === 'developer' ? ', p.machine AS machine' : '';
+  const keyed = `SELECT ${BY_SESSION[o.kind]} AS k${machine}, x.* FROM (${src.hours}) x LEFT JOIN sessions p ON p.session_id = x.session_id`;
   const parts = all<Part>(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
   const sessions = counts(db, `SELECT k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
-  return { parts, sessions, total };
+  return { parts, sessions, total, ...(machine ? { machines: machinesOf(db, keyed, params) } : {}) };
 }
 
 /** Rows (with breakdowns) and totals from the sums per key and model. */
-function fold(o: ReportOptions, grain: Grain | null, s: Sums): { rows: Row[]; totals: Figures } {
-  const totals = figuresOf();
+function fold(o: ReportOptions, grain: Grain | null, s: Sums): { rows: Row[]; totals: Figures & { machines?: number } } {
+  const totals: Figures & { machines?: number } = figuresOf();
   const byKey = new Map<string, { f: Figures; models: Part[] }>();
   for (const p of s.parts) {
     const k = o.kind === 'model' ? p.model : String(p.key);
@@ -192,10 +213,11 @@ function fold(o: ReportOptions, grain: Grain | null, s: Sums): { rows: Row[]; to
     add(totals, p);
   }
   totals.sessions = s.total;
+  if (s.machines) totals.machines = s.machines.total;
   const keyName = o.kind === 'daily' ? 'date' : o.kind === 'weekly' ? 'week' : o.kind === 'monthly' ? 'month' : o.kind;
   const rows: Row[] = [...byKey.entries()].map(([k, e]) => {
     e.f.sessions = o.kind === 'model' ? e.models[0]!.sessions : (s.sessions.get(k) ?? 0);
-    const row = { [keyName]: k, ...e.f, models: e.models.map((m) => m.model).sort() } as Row;
+    const row = { [keyName]: k, ...e.f, models: e.models.map((m) => m.model).sort(), ...(s.machines ? { machines: s.machines.byKey.get(k) ?? 0 } : {}) } as Row;
     if (o.breakdown) {
       row.breakdown = e.models
         .map((m): ModelFigures => ({ model: m.model, ...add(figuresOf(), m, m.sessions) }))

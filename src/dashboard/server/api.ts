@@ -4,13 +4,16 @@
 // 404. Nothing here writes: the connection is read-only.
 import type Database from 'better-sqlite3';
 import { blocks, groups, nowAnswer, overview, top } from '../../report/dashboard-overview.js';
-import { pipelineAnswer } from '../../report/dashboard-pipeline.js';
+import { type PushState, pipelineAnswer } from '../../report/dashboard-pipeline.js';
+import { developersAnswer, teamPipelineAnswer } from '../../report/dashboard-team.js';
 import { type DashRange, dashRange } from '../../report/dashboard-range.js';
 import { sessionDetail, sessionsPage } from '../../report/dashboard-sessions.js';
 import { branchesAnswer, toolsAnswer } from '../../report/dashboard-tools.js';
-import { SESSION_SORTS, type SessionSort } from '../../report/dashboard-types.js';
+import { SESSION_SORTS, type SessionSort, type TeamAnswer, type TeamInfo } from '../../report/dashboard-types.js';
 import { checkTimeZone, parseDay, systemTimeZone } from '../../report/time.js';
 import type { Budgets } from '../../shared/user-config.js';
+import { readSyncState } from '../../sync/sync-state.js';
+import { redactUrl } from '../../sync/target.js';
 
 export interface ApiContext {
   db: Database.Database;
@@ -22,6 +25,18 @@ export interface ApiContext {
   budgets: () => { budgets: Budgets; file: string | null; error: string | null };
   /** How many changes the live feed has seen. */
   changes: () => number;
+  /** `dashboard --postgres`: the team database the database is a mirror of (src/sync/team-mirror.ts). */
+  team: { info(): TeamInfo } | null;
+}
+
+/** This machine's push to a team database, from the pusher's state file beside the database; its target shown without a password whatever the file says. */
+function pushState(dbPath: string): { state: PushState | null; error: string | null } {
+  try {
+    const state = readSyncState(dbPath);
+    return { state: state && { ...state, target: redactUrl(state.target) }, error: null };
+  } catch (err) {
+    return { state: null, error: (err as Error).message };
+  }
 }
 
 export class BadRequest extends Error {}
@@ -68,7 +83,12 @@ const ROUTES: Record<string, Handler> = {
   top: (ctx, p) => top(ctx.db, rangeOf(p)),
   projects: (ctx, p) => groups(ctx.db, rangeOf(p), 'project'),
   models: (ctx, p) => groups(ctx.db, rangeOf(p), 'model'),
-  pipeline: (ctx, p) => pipelineAnswer(ctx.db, ctx.dbPath, ctx.spoolDir, rangeOf(p), ctx.now()),
+  pipeline: (ctx, p) =>
+    ctx.team
+      ? teamPipelineAnswer(ctx.db, ctx.team.info(), rangeOf(p), ctx.now())
+      : pipelineAnswer(ctx.db, ctx.dbPath, ctx.spoolDir, rangeOf(p), ctx.now(), pushState(ctx.dbPath)),
+  team: (ctx): TeamAnswer => ({ team: ctx.team ? ctx.team.info() : null }),
+  developers: (ctx, p) => developersAnswer(ctx.db, rangeOf(p)),
   blocks: (ctx, p) => blocks(ctx.db, rangeOf(p), ctx.now()),
   tools: (ctx, p) => toolsAnswer(ctx.db, rangeOf(p)),
   branches: (ctx, p) => branchesAnswer(ctx.db, rangeOf(p)),
@@ -90,6 +110,7 @@ const ROUTES: Record<string, Handler> = {
       q,
       project: p.get('project') || null,
       branch: p.get('branch') || null,
+      developer: p.get('developer') || null,
       page: intParam(p, 'page', 1, 1_000_000),
       perPage: intParam(p, 'per_page', 50, 500),
     });

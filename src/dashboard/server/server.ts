@@ -13,6 +13,7 @@ import { SECURITY_HEADERS, checkHost, checkSameOrigin, hasToken, tokenCookie, to
 import { type StaticFile, loadStaticFiles, lookupStatic } from './static.js';
 import { InvalidConfigError, loadUserConfig, resolveConfigFile } from '../../shared/user-config.js';
 import { MIN_SCHEMA_VERSION, schemaVersion } from '../../report/queries.js';
+import type { TeamInfo } from '../../report/dashboard-types.js';
 
 export interface DashboardOptions {
   host: string;
@@ -31,6 +32,12 @@ export interface DashboardOptions {
   configFile?: string;
   /** Where unexpected errors are reported (never with the token). */
   logError: (message: string) => void;
+  /**
+   * `dashboard --postgres`: dbPath is a mirror of this team database, kept up to date by the
+   * caller (src/sync/team-mirror.ts); the pipeline shows the machines pushing to it, and no
+   * personal budget is shown.
+   */
+  team?: { info(): TeamInfo };
 }
 
 export interface RunningDashboard {
@@ -69,6 +76,8 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
   const configFile = o.configFile ?? resolveConfigFile();
   // Read at each request: budgets edited while the dashboard runs show at the next refresh.
   const budgets = (): ReturnType<ApiContext['budgets']> => {
+    // A team's figures against one person's budgets would mean nothing.
+    if (o.team) return { budgets: {}, file: null, error: null };
     try {
       return { budgets: loadUserConfig(configFile).budgets, file: configFile, error: null };
     } catch (err) {
@@ -76,7 +85,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
       return { budgets: {}, file: configFile, error: err.message };
     }
   };
-  const ctx: ApiContext = { db, dbPath: o.dbPath, spoolDir: o.spoolDir, now: () => o.now ?? new Date(), budgets, changes: () => live.current() };
+  const ctx: ApiContext = { db, dbPath: o.dbPath, spoolDir: o.spoolDir, now: () => o.now ?? new Date(), budgets, changes: () => live.current(), team: o.team ?? null };
   let allowed = new Set<string>();
   let port = o.port;
 

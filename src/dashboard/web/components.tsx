@@ -9,6 +9,7 @@ import { fmtUsd } from './format';
 
 export const VIEWS: Array<[string, string]> = [
   ['/', 'Overview'],
+  ['/developers', 'Developers'],
   ['/sessions', 'Sessions'],
   ['/projects', 'Projects'],
   ['/branches', 'Branches'],
@@ -17,6 +18,11 @@ export const VIEWS: Array<[string, string]> = [
   ['/blocks', 'Blocks & limits'],
   ['/pipeline', 'Pipeline'],
 ];
+
+/** The views of this dashboard: Developers only over a team database. */
+export function viewsOf(team: boolean): Array<[string, string]> {
+  return team ? VIEWS : VIEWS.filter(([path]) => path !== '/developers');
+}
 
 /** A link to another view that keeps the range and time zone (and adds `extra`). */
 export function Link({ loc, to, extra, children, cls }: { loc: Loc; to: string; extra?: Record<string, string>; children: ComponentChildren; cls?: string }) {
@@ -36,17 +42,17 @@ export function Link({ loc, to, extra, children, cls }: { loc: Loc; to: string; 
   );
 }
 
-export function Nav({ loc, live }: { loc: Loc; live: boolean }) {
+export function Nav({ loc, live, team }: { loc: Loc; live: boolean; team: boolean }) {
   const active = (path: string): boolean => (path === '/' ? loc.path === '/' : loc.path === path || loc.path.startsWith(`${path}/`));
   return (
     <nav class="nav">
-      <div class="brand">claude-metrics</div>
-      {VIEWS.map(([path, label]) => (
+      <div class="brand">claude-metrics{team && <div class="brand-sub">team</div>}</div>
+      {viewsOf(team).map(([path, label]) => (
         <Link loc={loc} to={path} cls={active(path) ? 'active' : ''}>
           {label}
         </Link>
       ))}
-      <div class={`live ${live ? 'on' : 'off'}`} title={live ? 'live: updates as the worker applies payloads' : 'reconnecting…'}>
+      <div class={`live ${live ? 'on' : 'off'}`} title={live ? (team ? 'live: updates as the machines push to the team database' : 'live: updates as the worker applies payloads') : 'reconnecting…'}>
         {live ? '● live' : '○ offline'}
       </div>
     </nav>

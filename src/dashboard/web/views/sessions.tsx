@@ -1,5 +1,6 @@
 // Sessions: the table of sessions started in the range, sorted, filtered and paged by the server
-// (the URL keeps sort, dir, q, project and page); a row's start links to the session.
+// (the URL keeps sort, dir, q, project, branch, developer and page); a row's start links to the
+// session. Over a team database, who pushed each session and from which machine.
 import type { SessionRow, SessionsAnswer } from '../../../report/dashboard-types';
 import { type Column, Link, Status, Table } from '../components';
 import { allReady, useApi } from '../data';
@@ -7,13 +8,16 @@ import { fmtDuration, fmtInt, fmtTime, fmtTokens, fmtUsd, shortModel, shortProje
 import { type Range, rangeQuery } from '../range';
 import { type Loc, hrefOf, navigate, withParams } from '../router';
 
-export function sessionColumns(loc: Loc, tz: string): Array<Column<SessionRow>> {
+export function sessionColumns(loc: Loc, tz: string, team = false): Array<Column<SessionRow>> {
   return [
     {
       header: 'Start',
       sort: 'start',
       cell: (r) => <Link loc={loc} to={`/sessions/${encodeURIComponent(r.session_id)}`} cls="session-link">{fmtTime(r.start_time, tz)}</Link>,
     },
+    ...(team
+      ? [{ header: 'Developer', cell: (r: SessionRow) => <span title={r.machine ? `on ${r.machine}` : ''}>{r.developer ?? '–'}</span> }]
+      : []),
     { header: 'Project', sort: 'project', cell: (r) => <span title={r.project ?? ''}>{shortProject(r.project)}</span> },
     { header: 'Branch', cell: (r) => r.branch ?? '–' },
     { header: 'Models', cell: (r) => r.models.map(shortModel).join(', ') },
@@ -41,6 +45,7 @@ export function Sessions({ loc, range }: { loc: Loc; range: Range }) {
     q: p.get('q') ?? '',
     project: p.get('project') ?? '',
     branch: p.get('branch') ?? '',
+    developer: p.get('developer') ?? '',
     page: p.get('page') ?? '1',
   });
   const s = useApi<SessionsAnswer>(`/api/sessions?${query}`);
@@ -57,7 +62,7 @@ export function Sessions({ loc, range }: { loc: Loc; range: Range }) {
         }}>
           <input name="q" type="search" placeholder="Filter: project, model, branch or session id" value={p.get('q') ?? ''} aria-label="Filter sessions" />
         </form>
-        {(['project', 'branch'] as const).map((key) => p.get(key) && (
+        {(['project', 'branch', 'developer'] as const).map((key) => p.get(key) && (
           <span class="chip">
             {key} {key === 'project' ? shortProject(p.get(key)) : p.get(key)}{' '}
             <a href={hrefOf(loc.path, withParams(loc, { [key]: null, page: null }))} onClick={(e) => {
@@ -71,7 +76,7 @@ export function Sessions({ loc, range }: { loc: Loc; range: Range }) {
       <Status error={s.error} loading={!d && s.loading} />
       {d && (
         <>
-          <Table testid="sessions" loc={loc} sort={d.sort} dir={d.dir} rowKey={(r) => r.session_id} rows={d.rows} columns={sessionColumns(loc, range.tz)} />
+          <Table testid="sessions" loc={loc} sort={d.sort} dir={d.dir} rowKey={(r) => r.session_id} rows={d.rows} columns={sessionColumns(loc, range.tz, d.rows.some((r) => r.developer !== null))} />
           <div class="pager">
             <button type="button" disabled={d.page <= 1} onClick={() => go(d.page - 1)}>← Previous</button>
             <span>page {d.page} of {pages}</span>
