@@ -27,6 +27,7 @@ when given --postgres (or the same environment variable or config entry).
                          (default: $CLAUDE_METRICS_MACHINE, else "sync.machine", else the host name)
   --developer NAME       whose figures these are (default: $CLAUDE_METRICS_DEVELOPER, else
                          "sync.developer", else the OS user name)
+  --batch-rows N         changes per PostgreSQL transaction (default 2000)
   --log-level LEVEL      without --once: error, warn, info (default) or debug
   --json                 with --once: print the summary as JSON
   --help, -h             show this help
@@ -67,6 +68,7 @@ export async function syncCommand(argv: string[]): Promise<number> {
       machine: { type: 'string' },
       developer: { type: 'string' },
       'log-level': { type: 'string' },
+      'batch-rows': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -79,6 +81,9 @@ export async function syncCommand(argv: string[]): Promise<number> {
   if (!target) throw new UsageError('no team database: give --postgres URL (or set $CLAUDE_METRICS_POSTGRES_URL, or "sync.postgres" in the config file)');
   const level = (values['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const batchText = values['batch-rows'];
+  const batchRows = batchText === undefined ? undefined : Number(batchText);
+  if (batchRows !== undefined && (!/^\d+$/.test(batchText!) || batchRows < 1 || batchRows > 100_000)) throw new UsageError(`--batch-rows takes a whole number from 1 to 100000, not ${JSON.stringify(batchText)}`);
   const dbFile = resolveDbPath(values.db);
   if (!fs.existsSync(dbFile)) {
     process.stderr.write(`claude-metrics sync: no database at ${dbFile} yet (the worker creates it; run 'claude-metrics worker --drain' first)\n`);
@@ -88,7 +93,7 @@ export async function syncCommand(argv: string[]): Promise<number> {
   openDatabase(dbFile).close();
   const { Pusher, describeSyncError } = await import('../sync/pusher.js');
   const logger = createLogger(values.once ? 'warn' : level, 'text');
-  const pusher = new Pusher({ target, dbFile, clientVersion: packageVersion(), log: logger, pollMs: 1000 });
+  const pusher = new Pusher({ target, dbFile, clientVersion: packageVersion(), log: logger, pollMs: 1000, batchRows });
   if (values.once) {
     try {
       const r = await pusher.pushNow();
