@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { CLI, type Sandbox, query, sandbox, startWorker, waitUntil } from './helpers.ts';
 import { type PgServer, startPostgres } from './support/postgres.ts';
+import { migrateCentral } from '../src/sync/central-schema.ts';
 import { type TeamFigures, assertSameFigures, centralFigures, centralRows, importInto, localFigures, machineClaudeDir, sumFigures } from './support/team.ts';
 
 let server: PgServer;
@@ -170,6 +171,11 @@ test('the pushing process SIGKILLed inside its transaction, again and again: not
   const sb = machine(t, 6);
   addCalls(sb.db, 'synthetic-kill', 20_000);
   const expected = localFigures(sb.db);
+  // The schema first, so that the kills land in pushes rather than in its creation.
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await migrateCentral(admin);
+  await admin.end();
   let killedInTransaction = 0;
   for (let round = 0; round < 6; round++) {
     const child = spawn(process.execPath, syncArgs(sb, url, 'ada', 'm6', ['--batch-rows', '200']), { env: env(sb), stdio: 'ignore' });
@@ -240,9 +246,9 @@ test('the watching worker pushes as it applies, through a server stopped mid-pus
   const url = await teamDatabase();
   const sb = sandbox(t);
   const claude = machineClaudeDir(sb, 8);
-  addCalls(sb.db, 'synthetic-outage', 3000);
   const w = await workerWithSync(sb, url);
   t.after(() => w.child.kill('SIGKILL'));
+  addCalls(sb.db, 'synthetic-outage', 3000);
   // Import through the watching worker while the server goes away and comes back.
   const imported = run([CLI, 'import', '--claude-dir', claude, '--spool', sb.spool, '--db', sb.db], env(sb));
   await waitUntil(() => w.stderr().includes('sync pushed'), 20_000, () => `a first push: ${w.stderr()}`);
