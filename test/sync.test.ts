@@ -13,6 +13,7 @@ import pg from 'pg';
 import { CLI, type Sandbox, query, sandbox, startWorker, waitUntil } from './helpers.ts';
 import { type PgServer, startPostgres } from './support/postgres.ts';
 import { migrateCentral } from '../src/sync/central-schema.ts';
+import { loadMigrations } from '../src/worker/db.ts';
 import { type TeamFigures, assertSameFigures, centralFigures, centralRows, importInto, localFigures, machineClaudeDir, sumFigures } from './support/team.ts';
 
 let server: PgServer;
@@ -338,4 +339,18 @@ test('TLS with server verification: sslmode=verify-full with the CA file pushes;
   const noCa = syncOnce(sb, tls.url('team', { params: { sslmode: 'verify-full' } }).replace('127.0.0.1', 'localhost'), 'ada', 'tls');
   assert.equal(noCa.status, 1);
   assert.match(noCa.stderr, /certificate was not accepted/);
+});
+
+test('a database from before the outbox (schema 9) is migrated by sync and its whole history pushed', async (t) => {
+  const url = await teamDatabase();
+  const sb = machine(t, 12);
+  // Take the machine's figures back to schema 9: no outbox, no replica id.
+  const db = new Database(sb.db);
+  db.exec(`${db.prepare("SELECT group_concat('DROP TRIGGER ' || name, '; ') FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync_outbox_%'").pluck().get() as string}; DROP TABLE sync_outbox; DROP TABLE sync_replica; PRAGMA user_version = 9;`);
+  db.close();
+  addCalls(sb.db, 'synthetic-before-outbox', 100);
+  const r = syncOnce(sb, url, 'ada', 'old', ['--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(query(sb.db, 'PRAGMA user_version')[0]!.user_version, loadMigrations().length);
+  assertSameFigures(await centralFigures(url), localFigures(sb.db), 'the history from before the outbox');
 });
