@@ -354,3 +354,33 @@ test('a database from before the outbox (schema 9) is migrated by sync and its w
   assert.equal(query(sb.db, 'PRAGMA user_version')[0]!.user_version, loadMigrations().length);
   assertSameFigures(await centralFigures(url), localFigures(sb.db), 'the history from before the outbox');
 });
+
+test("a developer's one command: sync --save pushes, keeps the config file's other sections, and every worker started after it pushes", async (t) => {
+  const url = await teamDatabase();
+  const sb = machine(t, 13);
+  const config = path.join(sb.dir, 'config.json');
+  fs.writeFileSync(config, JSON.stringify({ budgets: { day: 25 } }));
+  const saved = spawnSync(process.execPath, [CLI, 'sync', '--save', '--postgres', url, '--developer', 'linus', '--db', sb.db], { encoding: 'utf8', env: env(sb) });
+  assert.equal(saved.status, 0, saved.stderr);
+  assert.match(saved.stdout, /saved to .*config\.json/);
+  assert.ok(!saved.stdout.includes(server.password), 'the password is not printed');
+  assert.equal(fs.statSync(config).mode & 0o777, 0o600);
+  const written = JSON.parse(fs.readFileSync(config, 'utf8')) as { budgets: unknown; sync: { postgres: string; developer: string } };
+  assert.deepEqual(written.budgets, { day: 25 });
+  assert.equal(written.sync.developer, 'linus');
+  assertSameFigures(await centralFigures(url, 'linus'), localFigures(sb.db), 'the first push');
+  // A worker with no --postgres now pushes what it applies (the URL from the config file).
+  const w = await startWorkerEnv(sb, []);
+  t.after(() => w.child.kill('SIGKILL'));
+  addCalls(sb.db, 'synthetic-saved', 40);
+  const expected = localFigures(sb.db);
+  const deadline = Date.now() + 30_000;
+  while ((await centralFigures(url, 'linus')).calls !== expected.calls && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assertSameFigures(await centralFigures(url, 'linus'), expected, 'pushed by the worker from the saved config');
+  await stopWorker(w);
+  // A failed push saves nothing.
+  const sb2 = machine(t, 14);
+  const failed = spawnSync(process.execPath, [CLI, 'sync', '--save', '--postgres', server.url(`team_${dbCounter}`, { password: 'nope' }), '--db', sb2.db], { encoding: 'utf8', env: env(sb2) });
+  assert.equal(failed.status, 1);
+  assert.ok(!fs.existsSync(path.join(sb2.dir, 'config.json')), 'nothing saved after a failed push');
+});
