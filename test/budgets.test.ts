@@ -37,12 +37,15 @@ test('the config file: budgets checked entry by entry, errors name the file and 
   const cases: Array<[string, string | null, RegExp]> = [
     ['{"budgets": {"day": 10', null, /not valid JSON/],
     ['[1]', null, /the top level is not a JSON object/],
-    ['{"budget": {"day": 10}}', '"budget"', /unknown key \(known: budgets\)/],
+    ['{"budget": {"day": 10}}', '"budget"', /unknown key \(known: budgets, sync\)/],
     ['{"budgets": [10]}', '"budgets"', /not an object of USD amounts/],
     ['{"budgets": {"dya": 10}}', '"budgets.dya"', /unknown period \(known: day, week, month, block\)/],
     ['{"budgets": {"day": -1}}', '"budgets.day"', /must be a positive number of USD/],
     ['{"budgets": {"day": 0}}', '"budgets.day"', /must be a positive number/],
     ['{"budgets": {"week": "50"}}', '"budgets.week"', /not "50"/],
+    ['{"sync": "postgresql://x/y"}', '"sync"', /not an object/],
+    ['{"sync": {"postgress": "postgresql://x/y"}}', '"sync.postgress"', /unknown key \(known: postgres, machine, developer\)/],
+    ['{"sync": {"developer": 7}}', '"sync.developer"', /non-empty string/],
   ];
   for (const [text, entry, why] of cases) {
     assert.throws(

@@ -56,7 +56,7 @@ test('status: an empty spool and no database is healthy (exit 0) and creates not
   const sb = sandbox(t);
   const { code, json } = status(sb);
   assert.equal(code, 0);
-  assert.deepEqual(Object.keys(json), ['ok', 'problems', 'spool', 'worker', 'hook', 'statusline', 'database', 'day', 'budgets']);
+  assert.deepEqual(Object.keys(json), ['ok', 'problems', 'spool', 'worker', 'hook', 'statusline', 'database', 'day', 'budgets', 'sync']);
   assert.equal(json.ok, true);
   assert.deepEqual(json.problems, []);
   assert.deepEqual(json.spool, { path: sb.spool, exists: false, incoming: 0, processing: 0, dead: 0, oldest_waiting: null, waiting_too_long: 0, max_wait_seconds: 300 });

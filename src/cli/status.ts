@@ -17,6 +17,10 @@ import { localDayRange } from '../report/spend.js';
 import { resolveConfigFile } from '../shared/user-config.js';
 import { type StatusLineStatus, formatStatusLine, gatherStatusLine } from './install-statusline.js';
 import { type BudgetStatus, budgetProblems, formatBudgets, gatherBudgets } from './status-budgets.js';
+import { type SyncStatus, formatSync, gatherSync, syncProblems } from '../sync/sync-status.js';
+import { SyncTargetError, resolveSyncTarget } from '../sync/target.js';
+import { InvalidConfigError, loadUserConfig } from '../shared/user-config.js';
+import { openReadConnection } from '../report/read-db.js';
 
 export const DEFAULT_MAX_WAIT_SECONDS = 300;
 
@@ -44,13 +48,18 @@ schema_version, sessions, last_applied {id, event, session_id, applied_at} | nul
 payload: status line snapshots aside), last_statusline {id, session_id, applied_at} | null,
 error}, day {date, time_zone, start, end, cost_usd, api_calls}, budgets {config, error, budgets,
 checks [{period, start, end, budget_usd, cost_usd, used_pct, level: ok | warn | over}],
-database_error}. A missing database or spool is not a problem (counts are 0).
+database_error}, sync {configured (the team database's URL without password, from
+$CLAUDE_METRICS_POSTGRES_URL or the config file) | null, config_error, state {target, replica_id,
+machine, developer, acked_seq, last_success_at, last_attempt_at, last_error, last_error_at,
+consecutive_failures, pid} | null (what the pusher last recorded), lag {rows, oldest_change_at,
+age_seconds} | null (local changes the team database has not acknowledged), error}. A missing database or spool is not a problem (counts are 0).
 
 Exit codes: 0 healthy; 1 attention: no worker watching the spool, the hook not registered for
 all four events, payloads waiting longer than --max-wait, dead letters (see 'claude-metrics dead
 list'), a database that cannot be read, a budget exceeded (this day, week, month or 5-hour
 block; $CLAUDE_METRICS_CONFIG, else ~/.config/claude-metrics/config.json) or a config file that
-cannot be used (with --spool-only: all but the first two); 2 usage error.
+cannot be used, the push to the team database failing (or never run, or behind by more than 15
+minutes) (with --spool-only: all but the first two); 2 usage error.
 `;
 
 /** Whether Claude Code's settings run our hook (informational: not a problem by itself). */
@@ -72,6 +81,7 @@ export interface StatusReport {
   database: DatabaseStatus;
   day: DayCost;
   budgets: BudgetStatus;
+  sync: SyncStatus;
 }
 
 export { localDayRange };
@@ -138,9 +148,29 @@ export function gatherStatus(options: { spoolDir: string; dbPath: string; maxWai
   const statusline = gatherStatusLine(path.join(defaultClaudeDir(), 'settings.json'));
   const { database, day } = gatherDatabase(options.dbPath, localDayRange(options.day, now));
   const budgets = gatherBudgets(resolveConfigFile(), options.dbPath, now);
-  // Budgets are judged in both scopes: --spool-only leaves out only the worker and the hook.
-  const problems = [...problemsOf(spool, database, worker, hook, options.scope), ...budgetProblems(budgets)];
-  return { ok: problems.length === 0, problems, spool, worker, hook, statusline, database, day, budgets };
+  const sync = gatherSyncStatus(options.dbPath, database.exists && database.error === null, now);
+  // Budgets and the push are judged in both scopes: --spool-only leaves out only the worker and the hook.
+  const problems = [...problemsOf(spool, database, worker, hook, options.scope), ...budgetProblems(budgets), ...syncProblems(sync)];
+  return { ok: problems.length === 0, problems, spool, worker, hook, statusline, database, day, budgets, sync };
+}
+
+/** The push to the team database: the target set in the environment or config file, the pusher's state, the lag. */
+function gatherSyncStatus(dbPath: string, readable: boolean, now: Date): SyncStatus {
+  const configured = { shown: null as string | null, error: null as string | null };
+  try {
+    configured.shown = resolveSyncTarget({}, loadUserConfig(resolveConfigFile()).sync)?.shown ?? null;
+  } catch (err) {
+    // An unusable config file is the budgets' problem already (one message, not two).
+    if (err instanceof SyncTargetError) configured.error = err.message;
+    else if (!(err instanceof InvalidConfigError)) throw err;
+  }
+  if (!readable) return gatherSync(dbPath, configured, null, now.getTime());
+  const conn = openReadConnection(dbPath, 1000);
+  try {
+    return gatherSync(dbPath, configured, { conn, schemaVersion: conn.schemaVersion() }, now.getTime());
+  } finally {
+    conn.close();
+  }
 }
 
 function bytes(n: number): string {
@@ -188,6 +218,7 @@ export function formatStatus(r: StatusReport): string {
   const cost = r.day.cost_usd === null ? 'unknown (no costs in this database)' : `$${r.day.cost_usd.toFixed(4)}`;
   rows.push([r.day.date === localDayRange().date ? '  today' : `  ${r.day.date}`, `${cost}, ${r.day.api_calls} API calls (${r.day.date}, ${r.day.time_zone})`]);
   rows.push(['budgets', formatBudgets(r.budgets)]);
+  rows.push(['team database', formatSync(r.sync)]);
   const width = Math.max(...rows.map(([label]) => label.length));
   const lines = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
   lines.push(r.ok ? 'status: ok' : `status: attention`);

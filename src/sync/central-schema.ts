@@ -35,8 +35,14 @@ export function loadCentralMigrations(dir = centralMigrationsDir()): CentralMigr
 const MIGRATION_LOCK = 7_226_115_001;
 
 export async function centralSchemaVersion(client: pg.ClientBase): Promise<number> {
-  const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('claude_metrics.schema_version')::text AS t`);
-  if (exists.rows[0]?.t === null || exists.rows[0] === undefined) return 0;
+  // A scan of pg_class under this statement's snapshot, not to_regclass: that reads the catalog
+  // cache, which an advisory lock does not refresh, and would miss a schema another machine
+  // created while this one waited for the lock (seen: "relation replicas already exists").
+  const exists = await client.query(
+    `SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'claude_metrics' AND c.relname = 'schema_version'`,
+  );
+  if (exists.rowCount === 0) return 0;
   const r = await client.query<{ version: number }>('SELECT version FROM claude_metrics.schema_version');
   return r.rows[0]?.version ?? 0;
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../shared/log.js';
 import { migrateCentral } from './central-schema.js';
 import { type LocalOutbox, localOutbox } from './outbox.js';
 import { type PushResult, pushChanges } from './push.js';
-import { type SyncState, writeSyncState } from './sync-state.js';
+import { type SyncState, readSyncState, writeSyncState } from './sync-state.js';
 import { type SyncTarget, clientSettings } from './target.js';
 
 export interface PusherOptions {
@@ -82,6 +82,23 @@ export class Pusher {
       consecutive_failures: 0,
       pid: process.pid,
     };
+    // What an earlier pusher of this database recorded for the same server goes on (a failure
+    // now must not make status forget the last success).
+    const previous = this.readPreviousState();
+    if (previous && previous.target === opts.target.shown) {
+      const { acked_seq, last_success_at, last_error, last_error_at, consecutive_failures } = previous;
+      Object.assign(this.state, { acked_seq, last_success_at, last_error, last_error_at, consecutive_failures });
+    }
+  }
+
+  private readPreviousState(): SyncState | null {
+    if (this.opts.writeState === false) return null;
+    try {
+      return readSyncState(this.opts.dbFile);
+    } catch (err) {
+      this.opts.log.warn('the sync state file cannot be read; starting a new one', { error: (err as Error).message });
+      return null;
+    }
   }
 
   /** Starts the loop: a first push at once, then on notify() and every pollMs. */
