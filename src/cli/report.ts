@@ -113,7 +113,7 @@ async function teamReport(opts: Parsed, url: string): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    mirror = await reportMirror(url, { filters: opts.filters, fromMs, toMs, blocks: opts.kind === 'blocks' });
+    mirror = await reportMirror(url, { kind: opts.kind, filters: opts.filters, fromMs, toMs });
   } catch (err) {
     process.stderr.write(`claude-metrics report: ${describeTeamError(err, url)}\n`);
     return 1;

@@ -2,8 +2,8 @@
 // pid file, never its lock), the database (database-status.ts, on the dashboard's connection),
 // the dead letters in dead/ with their reasons (dead-letters.ts) and the dead_letters table's
 // history, hook payloads received per local day by event, the latest ones with their delay, and
-// when this machine pushes to a team database, the push (the pusher's state file, read by the
-// server, and the changes not yet pushed: `sync_outbox` after the acknowledged cursor). Read-only.
+// when this machine pushes to a team database, the push (gathered by the server as `status` does:
+// src/sync/sync-status.ts). Read-only.
 import type Database from 'better-sqlite3';
 import { listDeadLetters } from '../shared/dead-letters.js';
 import { spoolDirs } from '../shared/spool-layout.js';
@@ -23,65 +23,8 @@ const DAY_MS = 86_400_000;
 /** An id bound for a time: ids start with the hook's 13-digit epoch ms, so they sort by time. */
 const idAt = (ms: number): string => String(Math.max(0, Math.trunc(ms))).padStart(13, '0');
 
-/** The pusher's state file as the server read it (src/sync/sync-state.ts), the fields shown. */
-export interface PushState {
-  target: string;
-  machine: string;
-  developer: string;
-  acked_seq: number;
-  last_success_at: string | null;
-  last_attempt_at: string | null;
-  last_error: string | null;
-  last_error_at: string | null;
-  consecutive_failures: number;
-  pid: number;
-}
-
-/** Whether a process of that pid exists (ours or another user's). */
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The push as the pipeline shows it: the state, and the outbox's changes after its cursor (schema 10). */
-export function syncInfo(db: Db, state: PushState | null, stateError: string | null, nowMs: number): SyncInfo | null {
-  if (state === null && stateError === null) return null;
-  const info: SyncInfo = {
-    target: state?.target ?? '',
-    machine: state?.machine ?? '',
-    developer: state?.developer ?? '',
-    pusher_running: state ? alive(state.pid) : false,
-    pid: state?.pid ?? null,
-    acked_seq: state?.acked_seq ?? 0,
-    last_success_at: state?.last_success_at ?? null,
-    last_attempt_at: state?.last_attempt_at ?? null,
-    last_error: state?.last_error ?? null,
-    last_error_at: state?.last_error_at ?? null,
-    consecutive_failures: state?.consecutive_failures ?? 0,
-    lag_rows: null,
-    oldest_unpushed_at: null,
-    oldest_unpushed_age_seconds: null,
-    error: stateError,
-  };
-  if (state === null) return info;
-  const hasOutbox = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_outbox'").get() !== undefined;
-  if (!hasOutbox) {
-    info.error = 'the database has no outbox yet (schema 10): the worker migrates it when it next starts';
-    return info;
-  }
-  const lag = db.prepare('SELECT count(*) AS rows, min(changed_at) AS oldest FROM sync_outbox WHERE seq > ?').get(Number(state.acked_seq) || 0) as { rows: number; oldest: string | null };
-  info.lag_rows = lag.rows;
-  info.oldest_unpushed_at = lag.oldest;
-  info.oldest_unpushed_age_seconds = lag.oldest === null ? null : Math.max(0, Math.round((nowMs - Date.parse(lag.oldest)) / 1000));
-  return info;
-}
-
-export function pipelineAnswer(db: Db, dbPath: string, spoolDir: string, range: DashRange, now: Date, push: { state: PushState | null; error: string | null } = { state: null, error: null }): LocalPipelineAnswer {
+/** `sync`: the push to a team database as the server gathered it (src/sync/sync-status.ts), null when none is set or recorded. */
+export function pipelineAnswer(db: Db, dbPath: string, spoolDir: string, range: DashRange, now: Date, sync: SyncInfo | null = null): LocalPipelineAnswer {
   const nowMs = now.getTime();
   const today = localDay(range.tz, nowMs);
   const { database } = databaseStatusOf(db, dbPath, {
@@ -149,6 +92,6 @@ export function pipelineAnswer(db: Db, dbPath: string, spoolDir: string, range: 
     days,
     events,
     recent,
-    sync: syncInfo(db, push.state, push.error, nowMs),
+    sync,
   };
 }

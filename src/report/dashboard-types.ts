@@ -282,9 +282,11 @@ export interface LocalPipelineAnswer {
   sync: SyncInfo | null;
 }
 
-/** What the pusher (the worker with --postgres, or `sync`) last recorded, and the changes not yet pushed. */
+/** The push to a team database as `status` sees it: what the pusher (the worker with --postgres, or `sync`) last recorded, and the changes not yet pushed. */
 export interface SyncInfo {
-  /** The team database, its password hidden. */
+  /** The team database set in the environment or config file, its password hidden (null: none). */
+  configured: string | null;
+  /** The team database the pusher last pushed to, its password hidden ('' when it never ran). */
   target: string;
   machine: string;
   developer: string;
@@ -301,8 +303,10 @@ export interface SyncInfo {
   lag_rows: number | null;
   oldest_unpushed_at: string | null;
   oldest_unpushed_age_seconds: number | null;
-  /** Why the state file or the outbox could not be read. */
+  /** Why the setting, the state file or the outbox could not be used. */
   error: string | null;
+  /** What needs a person, as `status` words it (a failing push, one never run, a lag of 15 minutes). */
+  problems: string[];
 }
 
 /** One machine that pushes to the team database (claude_metrics.replicas). */

@@ -4,15 +4,15 @@
 // 404. Nothing here writes: the connection is read-only.
 import type Database from 'better-sqlite3';
 import { blocks, groups, nowAnswer, overview, top } from '../../report/dashboard-overview.js';
-import { type PushState, pipelineAnswer } from '../../report/dashboard-pipeline.js';
+import { pipelineAnswer } from '../../report/dashboard-pipeline.js';
 import { developersAnswer, teamPipelineAnswer } from '../../report/dashboard-team.js';
 import { type DashRange, dashRange } from '../../report/dashboard-range.js';
 import { sessionDetail, sessionsPage } from '../../report/dashboard-sessions.js';
 import { branchesAnswer, toolsAnswer } from '../../report/dashboard-tools.js';
-import { SESSION_SORTS, type SessionSort, type TeamAnswer, type TeamInfo } from '../../report/dashboard-types.js';
+import { SESSION_SORTS, type SessionSort, type SyncInfo, type TeamAnswer, type TeamInfo } from '../../report/dashboard-types.js';
 import { checkTimeZone, parseDay, systemTimeZone } from '../../report/time.js';
 import type { Budgets } from '../../shared/user-config.js';
-import { readSyncState } from '../../sync/sync-state.js';
+import { type SyncStatus, gatherSync, syncProblems } from '../../sync/sync-status.js';
 import { redactUrl } from '../../sync/target.js';
 
 export interface ApiContext {
@@ -27,16 +27,47 @@ export interface ApiContext {
   changes: () => number;
   /** `dashboard --postgres`: the team database the database is a mirror of (src/sync/team-mirror.ts). */
   team: { info(): TeamInfo } | null;
+  /** The team database set in the environment or config file (its URL without password), or why it cannot be used. */
+  syncConfigured: () => { shown: string | null; error: string | null };
 }
 
-/** This machine's push to a team database, from the pusher's state file beside the database; its target shown without a password whatever the file says. */
-function pushState(dbPath: string): { state: PushState | null; error: string | null } {
+/** Whether a process of that pid exists (ours or another user's). */
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
-    const state = readSyncState(dbPath);
-    return { state: state && { ...state, target: redactUrl(state.target) }, error: null };
+    process.kill(pid, 0);
+    return true;
   } catch (err) {
-    return { state: null, error: (err as Error).message };
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** This machine's push to a team database, gathered as `status` gathers it; null when none is set or was ever recorded. */
+export function syncInfo(ctx: ApiContext): SyncInfo | null {
+  const now = ctx.now().getTime();
+  const s: SyncStatus = gatherSync(ctx.dbPath, ctx.syncConfigured(), { conn: ctx.db, schemaVersion: ctx.db.pragma('user_version', { simple: true }) as number }, now);
+  if (s.configured === null && s.config_error === null && s.state === null && s.error === null) return null;
+  const st = s.state;
+  return {
+    configured: s.configured,
+    // The file is ours, but what is sent to a browser never holds a password, whatever it says.
+    target: st ? redactUrl(st.target) : '',
+    machine: st?.machine ?? '',
+    developer: st?.developer ?? '',
+    pusher_running: st ? alive(st.pid) : false,
+    pid: st?.pid ?? null,
+    acked_seq: st?.acked_seq ?? 0,
+    last_success_at: st?.last_success_at ?? null,
+    last_attempt_at: st?.last_attempt_at ?? null,
+    last_error: st?.last_error ?? null,
+    last_error_at: st?.last_error_at ?? null,
+    consecutive_failures: st?.consecutive_failures ?? 0,
+    lag_rows: s.lag?.rows ?? null,
+    oldest_unpushed_at: s.lag?.oldest_change_at ?? null,
+    oldest_unpushed_age_seconds: s.lag?.age_seconds ?? null,
+    error: s.config_error ?? s.error,
+    problems: syncProblems(s),
+  };
 }
 
 export class BadRequest extends Error {}
@@ -86,7 +117,7 @@ const ROUTES: Record<string, Handler> = {
   pipeline: (ctx, p) =>
     ctx.team
       ? teamPipelineAnswer(ctx.db, ctx.team.info(), rangeOf(p), ctx.now())
-      : pipelineAnswer(ctx.db, ctx.dbPath, ctx.spoolDir, rangeOf(p), ctx.now(), pushState(ctx.dbPath)),
+      : pipelineAnswer(ctx.db, ctx.dbPath, ctx.spoolDir, rangeOf(p), ctx.now(), syncInfo(ctx)),
   team: (ctx): TeamAnswer => ({ team: ctx.team ? ctx.team.info() : null }),
   developers: (ctx, p) => developersAnswer(ctx.db, rangeOf(p)),
   blocks: (ctx, p) => blocks(ctx.db, rangeOf(p), ctx.now()),

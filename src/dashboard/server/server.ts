@@ -14,6 +14,7 @@ import { type StaticFile, loadStaticFiles, lookupStatic } from './static.js';
 import { InvalidConfigError, loadUserConfig, resolveConfigFile } from '../../shared/user-config.js';
 import { MIN_SCHEMA_VERSION, schemaVersion } from '../../report/queries.js';
 import type { TeamInfo } from '../../report/dashboard-types.js';
+import { SyncTargetError, resolveSyncTarget } from '../../sync/target.js';
 
 export interface DashboardOptions {
   host: string;
@@ -85,7 +86,27 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
       return { budgets: {}, file: configFile, error: err.message };
     }
   };
-  const ctx: ApiContext = { db, dbPath: o.dbPath, spoolDir: o.spoolDir, now: () => o.now ?? new Date(), budgets, changes: () => live.current(), team: o.team ?? null };
+  // The team database this machine pushes to, as `status` finds it (environment, then config file).
+  const syncConfigured = (): ReturnType<ApiContext['syncConfigured']> => {
+    try {
+      return { shown: resolveSyncTarget({}, loadUserConfig(configFile).sync)?.shown ?? null, error: null };
+    } catch (err) {
+      if (err instanceof SyncTargetError) return { shown: null, error: err.message };
+      // An unusable config file is told with the budgets already.
+      if (err instanceof InvalidConfigError) return { shown: null, error: null };
+      throw err;
+    }
+  };
+  const ctx: ApiContext = {
+    db,
+    dbPath: o.dbPath,
+    spoolDir: o.spoolDir,
+    now: () => o.now ?? new Date(),
+    budgets,
+    changes: () => live.current(),
+    team: o.team ?? null,
+    syncConfigured,
+  };
   let allowed = new Set<string>();
   let port = o.port;
 

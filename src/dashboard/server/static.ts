@@ -27,7 +27,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** The web app's client-side routes: their first path segment (index.html answers them). */
-export const CLIENT_ROUTES = new Set(['', 'sessions', 'projects', 'branches', 'models', 'tools', 'blocks', 'pipeline']);
+export const CLIENT_ROUTES = new Set(['', 'sessions', 'projects', 'branches', 'models', 'tools', 'blocks', 'pipeline', 'developers']);
 
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 

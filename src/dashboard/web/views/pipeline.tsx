@@ -50,7 +50,7 @@ function SyncCard({ sync, tz }: { sync: SyncInfo; tz: string }) {
     <Card title="Team database (push)" wide>
       <table class="facts" data-testid="sync">
         <tbody>
-          <tr><th>Team database</th><td><code>{sync.target || '–'}</code> as {sync.developer}@{sync.machine}</td></tr>
+          <tr><th>Team database</th><td>{sync.target ? <><code>{sync.target}</code> as {sync.developer}@{sync.machine}</> : <><code>{sync.configured ?? '–'}</code> (set; never pushed)</>}</td></tr>
           <tr><th>Pusher</th><td>{sync.pusher_running ? `running (pid ${sync.pid})` : `not running${sync.pid ? ` (last: pid ${sync.pid})` : ''}: the worker with --postgres, or 'claude-metrics sync', pushes`}</td></tr>
           <tr><th>Not yet pushed</th><td data-testid="sync-lag" data-value={sync.lag_rows ?? undefined}>{sync.lag_rows === null ? '–' : sync.lag_rows === 0 ? 'nothing: up to date' : `${plural(sync.lag_rows, 'change', 'changes')}, the oldest ${age(sync.oldest_unpushed_age_seconds)} old`}</td></tr>
           <tr><th>Last push</th><td>{sync.last_success_at ? fmtTime(sync.last_success_at, tz, { seconds: true }) : 'never'} (cursor {fmtInt(sync.acked_seq)})</td></tr>
@@ -114,12 +114,12 @@ function LocalPipeline({ d, range }: { d: LocalPipelineAnswer; range: Range }) {
         <Kpi name="worker" label="Worker" value={d.worker.running ? 'running' : 'not running'} sub={d.worker.running ? `pid ${d.worker.pid ?? '?'}${d.worker.since ? ` since ${fmtTime(d.worker.since, range.tz)}` : ''}` : "start one: 'claude-metrics worker'"} />
         <Kpi name="last-applied" label="Last hook payload" value={d.database.last_applied ? fmtTime(d.database.last_applied.applied_at, range.tz, { date: false, seconds: true }) : '–'} sub={d.database.last_applied ? `${d.database.last_applied.event}, ${fmtTime(d.database.last_applied.applied_at, range.tz)}` : undefined} />
       </div>
-      {(s.waiting_too_long > 0 || s.dead > 0 || !d.worker.running || d.sync?.last_error) && (
+      {(s.waiting_too_long > 0 || s.dead > 0 || !d.worker.running || (d.sync?.problems.length ?? 0) > 0) && (
         <p class="error" role="status">
           {!d.worker.running && 'No worker is watching the spool: payloads wait until one runs. '}
           {s.waiting_too_long > 0 && `${plural(s.waiting_too_long, 'payload has', 'payloads have')} waited longer than ${s.max_wait_seconds}s. `}
           {s.dead > 0 && `${plural(s.dead, 'dead letter needs', 'dead letters need')} a look. `}
-          {d.sync?.last_error && 'The push to the team database fails (below).'}
+          {d.sync?.problems.map((p) => `${p.charAt(0).toUpperCase()}${p.slice(1)}. `)}
         </p>
       )}
       <div class="grid">
