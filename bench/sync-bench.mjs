@@ -671,7 +671,7 @@ try {
       [
         ['Stops spooled, batches committed', `${stops.length}, ${w.batches.length} (gap between commits: median ${fmtMs(median(gaps))}, max ${fmtMs(Math.max(...gaps))})`],
         ['pushes while the Stops kept coming', `${during.length}`],
-        ['pushes in all', `${w.pushes.length} (rows: ${w.pushes.map((p) => p.rows).join(', ')})`],
+        ['pushes in all', `${w.pushes.length} (${w.pushes.reduce((x, p) => x + p.rows, 0)} rows, ${median(w.pushes.map((p) => p.rows))} per push at the median)`],
         ['local commit -> central commit: p50 / p99 / max', `${fmtMs(pct(d.commit, 50))} / ${fmtMs(pct(d.commit, 99))} / ${fmtMs(Math.max(...d.commit))}`],
       ],
     );
