@@ -200,6 +200,42 @@ test('the pushing process SIGKILLed inside its transaction, again and again: not
   assertSameFigures(await centralFigures(url), expected, 'after the kills and one clean push');
 });
 
+test('the server stopped in the middle of a push and started again: the push fails cleanly and the next one ends exact', async (t) => {
+  const url = await teamDatabase();
+  const sb = machine(t, 15);
+  addCalls(sb.db, 'synthetic-stop', 20_000);
+  const expected = localFigures(sb.db);
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await migrateCentral(admin);
+  await admin.end();
+  let stoppedInTransaction = 0;
+  for (let round = 0; round < 2; round++) {
+    const pushing = run(syncArgs(sb, url, 'ada', 'm15', ['--batch-rows', '200']), env(sb));
+    let open = false;
+    const deadline = Date.now() + 20_000;
+    while (!open && Date.now() < deadline) {
+      open = (await centralCount(url, "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'claude-metrics' AND xact_start IS NOT NULL").catch(() => 0)) > 0;
+    }
+    if (open) {
+      await server.stop(round === 0 ? 'immediate' : 'fast');
+      const r = await pushing;
+      if (r.code === 1) {
+        stoppedInTransaction++;
+        assert.match(r.stderr, /claude-metrics sync: .*(terminat|connection|shut|ended|reach)/i, r.stderr);
+        assert.ok(!r.stderr.includes(server.password));
+      }
+      await server.start();
+    } else await pushing;
+  }
+  assert.ok(stoppedInTransaction >= 1, 'the server went down under an open push at least once');
+  const partial = await centralFigures(url);
+  assert.ok(partial.calls < expected.calls, 'the cut pushes left rows to push');
+  const r = syncOnce(sb, url, 'ada', 'm15');
+  assert.equal(r.status, 0, r.stderr);
+  assertSameFigures(await centralFigures(url), expected, 'after the restarts and one clean push');
+});
+
 test('a local database deleted and rebuilt with import is a new replica, and its sessions and calls still count once', async (t) => {
   const url = await teamDatabase();
   const sb = sandbox(t);

@@ -1,9 +1,10 @@
 // The pusher: keeps this machine's team database up to date, beside the watching worker (which
 // tells it of each committed batch) or alone (`claude-metrics sync`). It owns its own read-only
-// connection to the local database and one PostgreSQL connection; it pushes a little after each
-// local change (a burst goes in one push), checks every few seconds otherwise, and when the
-// server is unreachable or refuses, records the error (sync-state.ts), retries with backoff and
-// jitter, and never touches the local pipeline. Opened, used and closed by the caller.
+// connection to the local database and one PostgreSQL connection; it pushes at most 200 ms after
+// a local change (what commits meanwhile goes in the same push), checks every few seconds
+// otherwise, and when the server is unreachable or refuses, records the error (sync-state.ts),
+// retries with backoff and jitter, and never touches the local pipeline. Opened, used and closed
+// by the caller.
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { Logger } from '../shared/log.js';
@@ -18,7 +19,11 @@ export interface PusherOptions {
   dbFile: string;
   clientVersion: string;
   log: Logger;
-  /** After a local change, wait this long for more before pushing (one push per burst). */
+  /**
+   * After a local change, push within this long: the changes committed meanwhile go in the same
+   * push. A push already due is never put back, so changes that keep coming (a batch every 100 ms)
+   * are pushed every settleMs rather than when they stop.
+   */
   settleMs?: number;
   /** Without a change, look again this often (and ask the server for its cursor at most once a minute). */
   pollMs?: number;
@@ -63,6 +68,8 @@ export class Pusher {
   private db: Database.Database | null = null;
   private outbox: LocalOutbox | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** When the armed timer fires (Date.now() ms). */
+  private timerDue = 0;
   private running: Promise<void> | null = null;
   private stopped = false;
   private lastVerifiedAt = 0;
@@ -106,9 +113,9 @@ export class Pusher {
     this.schedule(0);
   }
 
-  /** Local changes committed: push them soon. */
+  /** Local changes committed: push them within settleMs (with whatever else commits until then). */
   notify(): void {
-    if (this.state.consecutive_failures === 0) this.schedule(this.opts.settleMs ?? 200);
+    if (this.state.consecutive_failures === 0) this.scheduleWithin(this.opts.settleMs ?? 200);
   }
 
   /** One push of everything now (connects, migrates the team database when behind); throws its error. */
@@ -153,9 +160,11 @@ export class Pusher {
     this.outbox = null;
   }
 
+  /** Arms the timer for delayMs from now, replacing whatever was armed. */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timerDue = Date.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.running) {
@@ -169,15 +178,22 @@ export class Pusher {
     }, delayMs);
   }
 
+  /** Arms the timer for delayMs from now at the latest: a timer armed to fire sooner is kept. */
+  private scheduleWithin(delayMs: number): void {
+    if (this.timer && this.timerDue <= Date.now() + delayMs) return;
+    this.schedule(delayMs);
+  }
+
   private async tick(): Promise<void> {
     try {
       // Nothing new since the last push, and the server's cursor confirmed lately: no round trip.
       if (this.outbox && this.state.consecutive_failures === 0 && this.outbox.maxSeq() === this.state.acked_seq && Date.now() - this.lastVerifiedAt < VERIFY_MS) {
-        this.schedule(this.opts.pollMs ?? 5000);
+        this.scheduleWithin(this.opts.pollMs ?? 5000);
         return;
       }
       await this.pushNow();
-      this.schedule(this.opts.pollMs ?? 5000);
+      // A change committed during the push (notify() armed the timer) is pushed next, not at the next poll.
+      this.scheduleWithin(this.opts.pollMs ?? 5000);
     } catch {
       // pushNow recorded the error in this.state; the loop only waits and tries again.
       const n = this.state.consecutive_failures;

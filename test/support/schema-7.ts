@@ -1,5 +1,5 @@
 // A database as the worker before migration 0008 left it, made from one this worker wrote: what
-// 0009 added (the rollups, their triggers, an index) and the columns and indexes 0008 added dropped, the saved reading states put back in their version 1
+// 0010 added (the outbox, its triggers, the replica id) and what 0009 added (the rollups, their triggers, an index) and the columns and indexes 0008 added dropped, the saved reading states put back in their version 1
 // shape, user_version 7. And the schema (tables, columns, indexes) to check it against one built
 // by migrations 0001-0007 themselves.
 import fs from 'node:fs';
@@ -11,8 +11,12 @@ import type { Sandbox } from '../helpers.ts';
 export function downgradeTo7(file: string): void {
   const db = new Database(file);
   try {
+    const outboxTriggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync_outbox_%'").pluck().all() as string[];
     db.exec(`
       BEGIN;
+      ${outboxTriggers.map((t) => `DROP TRIGGER ${t};`).join('\n      ')}
+      DROP TABLE sync_outbox;
+      DROP TABLE sync_replica;
       DROP TRIGGER usage_rollups_insert;
       DROP TRIGGER usage_rollups_delete;
       DROP TRIGGER usage_rollups_update_out;
