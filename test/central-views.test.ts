@@ -4,8 +4,9 @@
 // machines' own reports (per developer with --developer, per machine with --machine, and in
 // total); a call deleted on its machine and pushed is no longer counted; the dashboard answers
 // its API from the team, follows a new push within seconds, marks its figures stale while the
-// server is down; a wrong password or an unreachable server is exit 1 with a message that never
-// holds the password. The mirror's high-water mark is checked against a transaction that commits
+// server is down; the read-only role of docs/TEAM.md reads the same; a wrong password, an
+// unreachable server or a certificate not verified is exit 1 with a message that never holds
+// the password. The mirror's high-water mark is checked against a transaction that commits
 // rows with versions below ones already read. The local dashboard's pipeline shows this
 // machine's push.
 import { after, before, test } from 'node:test';
@@ -363,6 +364,28 @@ test('dashboard --postgres: the team in every view, a new push shown within seco
   assert.ok(!fs.existsSync(mirrorDir), 'the mirror is removed when the dashboard stops');
 });
 
+test('as the read-only role of docs/TEAM.md (SELECT only, read-only transactions, no temporary tables): the same reports, and the dashboard', async (t) => {
+  // The reader's rights as docs/TEAM.md ("Roles") gives them, on the database the machines pushed to.
+  await server.psql(`CREATE ROLE cm_reader LOGIN PASSWORD 'reader-secret';
+    REVOKE ALL ON DATABASE team_1 FROM PUBLIC;
+    GRANT CONNECT ON DATABASE team_1 TO cm_reader;
+    ALTER ROLE cm_reader IN DATABASE team_1 SET default_transaction_read_only = on;`);
+  await server.psql('GRANT USAGE ON SCHEMA claude_metrics TO cm_reader; GRANT SELECT ON ALL TABLES IN SCHEMA claude_metrics TO cm_reader;', 'team_1');
+  const reader = server.url('team_1', { user: 'cm_reader', password: 'reader-secret' });
+  for (const args of [['daily'], ['session'], ['developer'], ['blocks', '--developer', 'grace', '--now', NOW], ['daily', '--since', '2026-11-23', '--until', '2026-11-23']]) {
+    const { team: _a, ...asReader } = teamReport(args, reader);
+    const { team: _b, ...asAdmin } = teamReport(args);
+    assert.deepEqual(asReader, asAdmin, `report ${args.join(' ')} as the reader`);
+  }
+  const d = await startTeamDashboard(t, ['--postgres', reader, '--developer', 'ada'], machines[0]!.sb.dir);
+  assert.ok(d.port > 0, d.stderr());
+  const team = (await getJson(d.port, '/api/team')).team;
+  assert.deepEqual(team.developers, ['ada']);
+  assert.deepEqual(team.replicas.map((r: Json) => r.machine).sort(), ['ada-desktop', 'ada-laptop']);
+  assert.ok(!JSON.stringify(team).includes('reader-secret'));
+  assertFigures((await getJson(d.port, '/api/overview?tz=UTC&range=all')).totals, sumOf(byDeveloper('ada').map((m) => localReport(m, ['daily']).totals)), 'ada as the reader');
+});
+
 test('a wrong password or an unreachable server: exit 1, a clear message, never the password', async () => {
   const dir = machines[0]!.sb.dir;
   const wrong = server.url('team_1', { password: 'not-the-password' });
@@ -383,6 +406,20 @@ test('a wrong password or an unreachable server: exit 1, a clear message, never 
   const e = cli(['report', 'daily', '--postgres', empty], dir);
   assert.equal(e.status, 1);
   assert.match(e.stderr, /no claude-metrics schema yet/);
+});
+
+test('TLS with server verification: the report reads over verify-full with the CA; without it, exit 1 saying why', async (t) => {
+  const tls = await startPostgres({ tls: true });
+  t.after(() => tls.close());
+  await tls.createDatabase('team');
+  const m = machines[2]!;
+  const withCa = tls.url('team', { params: { sslmode: 'verify-full', sslrootcert: tls.caFile! } }).replace('127.0.0.1', 'localhost');
+  syncOnce(m, withCa);
+  assert.deepEqual(teamReport(['session'], withCa).rows, localReport(m, ['session']).rows, 'over TLS');
+  const noCa = cli(['report', 'daily', '--postgres', tls.url('team', { params: { sslmode: 'verify-full' } }).replace('127.0.0.1', 'localhost')], m.sb.dir);
+  assert.equal(noCa.status, 1);
+  assert.match(noCa.stderr, /^claude-metrics report: TLS: the team database's certificate was not accepted/);
+  assert.ok(!noCa.stderr.includes(tls.password));
 });
 
 test('usage errors: the developer report, --developer and --machine need --postgres; --db and --postgres do not mix', () => {
