@@ -72,6 +72,8 @@ export interface Capabilities {
   reported: boolean;
   /** sessions.developer and machine: a mirror of the team database (src/sync/mirror.ts). */
   team: boolean;
+  /** branch_hours, branch_days, tool_hours, tool_days (migration 0011): the rollups of the branch and tool views. */
+  dashRollups: boolean;
 }
 
 const capabilities = new WeakMap<Database.Database, { version: number; caps: Capabilities }>();
@@ -91,6 +93,8 @@ export function capabilitiesOf(db: Database.Database): Capabilities {
     samples: columns('statusline_samples').size > 0,
     reported: sessions.has('reported_source') && sessions.has('reported_at'),
     team: sessions.has('developer') && sessions.has('machine'),
+    dashRollups:
+      db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('branch_hours', 'branch_days', 'tool_hours', 'tool_days')").pluck().get() === 4,
   };
   capabilities.set(db, { version, caps });
   return caps;

@@ -1,5 +1,5 @@
 // A database as the worker before migration 0008 left it, made from one this worker wrote: what
-// 0010 added (the outbox, its triggers, the replica id) and what 0009 added (the rollups, their triggers, an index) and the columns and indexes 0008 added dropped, the saved reading states put back in their version 1
+// 0010 added (the outbox, its triggers, the replica id), the dashboard's rollups and their triggers, and what 0009 added (the rollups, their triggers, an index) and the columns and indexes 0008 added dropped, the saved reading states put back in their version 1
 // shape, user_version 7. And the schema (tables, columns, indexes) to check it against one built
 // by migrations 0001-0007 themselves.
 import fs from 'node:fs';
@@ -8,10 +8,17 @@ import Database from 'better-sqlite3';
 import { loadMigrations } from '../../src/worker/db.ts';
 import type { Sandbox } from '../helpers.ts';
 
+/** What the migration `*_dashboard_rollups.sql` made: its triggers and tables (for a database taken back to an older schema). */
+export function dropDashboardRollups(db: Database.Database): void {
+  const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name GLOB 'branch_rollups_*' OR name GLOB 'tool_rollups_*')").pluck().all() as string[];
+  db.exec([...triggers.map((t) => `DROP TRIGGER ${t};`), ...['branch_hours', 'branch_days', 'tool_hours', 'tool_days'].map((t) => `DROP TABLE IF EXISTS ${t};`)].join('\n'));
+}
+
 export function downgradeTo7(file: string): void {
   const db = new Database(file);
   try {
     const outboxTriggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync_outbox_%'").pluck().all() as string[];
+    dropDashboardRollups(db);
     db.exec(`
       BEGIN;
       ${outboxTriggers.map((t) => `DROP TRIGGER ${t};`).join('\n      ')}
