@@ -15,6 +15,7 @@ import { buildEmptyDb } from './support/fixture-db.ts';
 import { loadMigrations } from '../src/worker/db.ts';
 import { dashRange } from '../src/report/dashboard-range.ts';
 import { branchesAnswer, toolsAnswer } from '../src/report/dashboard-tools.ts';
+import { blocksReport } from '../src/report/blocks-report.ts';
 
 const CALL_OK = "typeof(timestamp) = 'text' AND substr(timestamp, 11, 1) = 'T' AND unixepoch(timestamp) IS NOT NULL";
 const USE_OK = "typeof(used_at) = 'text' AND substr(used_at, 11, 1) = 'T' AND unixepoch(used_at) IS NOT NULL";
@@ -53,16 +54,46 @@ function mismatches(file: string): { problems: string[]; counts: number[] } {
         }
       });
     }
+    problems.push(...limitMismatches(db));
+    counts.push(db.prepare('SELECT count(*) FROM limit_hours').pluck().get() as number);
     return { problems, counts };
   } finally {
     db.close();
   }
 }
 
-function assertRollups(file: string, when: string): void {
+type Sample = { rowid: number; sampled_at: string; five_hour_used_pct: number | null; five_hour_resets_at: string | null; seven_day_used_pct: number | null };
+
+/** limit_hours against the samples, recomputed here in JavaScript: per hour (the text's first 13 characters), the top five-hour sample and the latest 7-day one. */
+function limitMismatches(db: Database.Database): string[] {
+  const samples = db.prepare('SELECT rowid, sampled_at, five_hour_used_pct, five_hour_resets_at, seven_day_used_pct FROM statusline_samples').all() as Sample[];
+  const later = (a: Sample, b: Sample): boolean => a.sampled_at > b.sampled_at || (a.sampled_at === b.sampled_at && a.rowid > b.rowid);
+  const want = new Map<number, { five: Sample | null; seven: Sample | null }>();
+  for (const x of samples) {
+    const ms = Date.parse(`${x.sampled_at.slice(0, 13)}:00:00Z`);
+    if (Number.isNaN(ms) || (x.five_hour_used_pct === null && x.seven_day_used_pct === null)) continue;
+    const h = ms / 3_600_000;
+    const w = want.get(h) ?? { five: null, seven: null };
+    if (x.five_hour_used_pct !== null && (w.five === null || x.five_hour_used_pct > w.five.five_hour_used_pct! || (x.five_hour_used_pct === w.five.five_hour_used_pct && later(x, w.five)))) w.five = x;
+    if (x.seven_day_used_pct !== null && (w.seven === null || later(x, w.seven))) w.seven = x;
+    want.set(h, w);
+  }
+  const got = db.prepare('SELECT * FROM limit_hours ORDER BY hour').all() as Row[];
+  const problems: string[] = [];
+  if (got.length !== want.size) problems.push(`limit_hours: ${got.length} rows, ${want.size} hours with samples`);
+  for (const g of got) {
+    const w = want.get(Number(g.hour));
+    const expect = { five_hour_used_pct: w?.five?.five_hour_used_pct ?? null, five_hour_resets_at: w?.five?.five_hour_resets_at ?? null, five_at: w?.five?.sampled_at ?? null, seven_day_used_pct: w?.seven?.seven_day_used_pct ?? null, seven_at: w?.seven?.sampled_at ?? null };
+    for (const [k, v] of Object.entries(expect)) if (g[k] !== v) problems.push(`limit_hours ${g.hour} ${k}: ${String(g[k])} vs ${String(v)}`);
+  }
+  return problems;
+}
+
+/** The rollups equal; each has rows (limit_hours only when `samples`: the worker test writes none; test/blocks.test.ts applies snapshots through the worker). */
+function assertRollups(file: string, when: string, samples = true): void {
   const r = mismatches(file);
   assert.deepEqual(r.problems, [], when);
-  assert.ok(r.counts.every((n) => n > 0), `${when}: a rollup is empty (${r.counts.join(', ')})`);
+  assert.ok(r.counts.slice(0, samples ? 5 : 4).every((n) => n > 0), `${when}: a rollup is empty (${r.counts.join(', ')})`);
 }
 
 /** An assistant line: one API call (its usage), on a branch, with tool uses. */
@@ -89,7 +120,7 @@ test('the dashboard rollups follow every change the worker makes: results later,
     spoolPayload(sb, event('dash', 'Stop', { transcript_path: transcript }));
     const r = drain(sb);
     assert.equal(r.code, 0, r.stderr);
-    assertRollups(sb.db, when);
+    assertRollups(sb.db, when, false);
   };
   const hourOf = (iso: string): number => Math.floor(Date.parse(iso) / 3_600_000);
   fs.writeFileSync(
@@ -136,6 +167,13 @@ function insertRows(file: string, n: number): void {
       call.run(sid, at, MODELS[i % 3], BRANCHES[i % 3 === 0 ? (i >> 2) % 3 : i % 3], 1000 + i, 10 + i, i % 5, i * 3, i % 11 === 0 ? null : 0.0001 * i + 0.0137, `k${i}`);
       for (let j = 0; j < (i % 4); j++) use.run(sid, `t${i}-${j}`, NAMES[(i + j) % 5], new Date(Date.parse(at) + j * 1000).toISOString(), [null, 0, 1][(i + j) % 3], j === 2 ? 'agent-1' : null);
     }
+    const sample = db.prepare('INSERT INTO statusline_samples (session_id, sampled_at, payload_id, five_hour_used_pct, five_hour_resets_at, seven_day_used_pct) VALUES (?, ?, ?, ?, ?, ?)');
+    for (let i = 0; i < n; i++) {
+      // Every 13 minutes: ties on the five-hour % (and on the time itself), samples without limits.
+      const at = new Date(Date.parse('2026-03-06T00:00:00Z') + i * 13 * 60_000 - (i % 17 === 0 ? 13 * 60_000 : 0)).toISOString();
+      sample.run(`s${i % 7}`, at, `p${i}`, i % 5 === 4 ? null : (i * 7) % 40 + 60, i % 5 === 4 ? null : `r${i}`, i % 3 === 0 ? null : i % 50);
+    }
+    sample.run('odd', 'yesterday', 'p-odd', 99, 'r', 9);
     call.run('odd', '', 'claude-sonnet-4-5', 'main', 1, 1, 0, 0, 0.5, 'no-time');
     call.run('odd', '2026-03-06 10:00:00', 'claude-sonnet-4-5', 'main', 1, 1, 0, 0, 0.5, 'old-format');
     use.run('odd', 'no-time', 'Bash', null, null, null);
@@ -162,7 +200,11 @@ test("other writers: inserts, updates and deletes made straight in SQL keep the 
       UPDATE tool_uses SET used_at = strftime('%Y-%m-%dT%H:%M:%fZ', used_at, '+50 minutes') WHERE tool_use_id LIKE '%-1';
       UPDATE tool_uses SET name = 'Grep', agent_id = 'agent-2' WHERE tool_use_id LIKE 't1%';
       UPDATE tool_uses SET used_at = '2026-03-07T01:02:03.000Z' WHERE tool_use_id = 'bad-time';
-      DELETE FROM tool_uses WHERE tool_use_id LIKE '%3-%';`);
+      DELETE FROM tool_uses WHERE tool_use_id LIKE '%3-%';
+      UPDATE statusline_samples SET five_hour_used_pct = 100 WHERE rowid % 11 = 0;
+      UPDATE statusline_samples SET sampled_at = strftime('%Y-%m-%dT%H:%M:%fZ', sampled_at, '+70 minutes') WHERE rowid % 13 = 0;
+      UPDATE statusline_samples SET seven_day_used_pct = NULL, five_hour_used_pct = NULL WHERE rowid % 19 = 0;
+      DELETE FROM statusline_samples WHERE rowid % 4 = 0;`);
   } finally {
     db.close();
   }
@@ -236,5 +278,35 @@ test('in every time zone the branch and tool views from the rollups equal those 
     assert.ok(tools.by_agent.subagents > 0 && tools.series.length === 5 && tools.days.length > 5);
   } finally {
     db.close();
+  }
+});
+
+test('the blocks report with limit_hours gives what it gives from every sample (the rollup dropped), at any now', (t) => {
+  const sb: Sandbox = sandbox(t);
+  buildEmptyDb(sb);
+  insertRows(sb.db, 600);
+  const without = path.join(sb.dir, 'without.db');
+  const db = new Database(sb.db);
+  db.exec(`VACUUM INTO '${without}'`);
+  db.close();
+  const w = new Database(without);
+  w.exec('DROP TABLE limit_hours');
+  w.close();
+  const fast = new Database(sb.db, { readonly: true, fileMustExist: true });
+  const slow = new Database(without, { readonly: true, fileMustExist: true });
+  try {
+    let withLimits = 0;
+    for (const now of ['2026-03-06T05:10:00.000Z', '2026-03-07T13:59:59.999Z', '2026-03-08T02:00:00.000Z', '2026-03-09T12:34:56.000Z', '2026-03-20T00:00:00.000Z']) {
+      for (const [from, to] of [[null, null], [Date.parse('2026-03-07T00:00:00Z'), Date.parse('2026-03-08T00:00:00Z')]] as const) {
+        const a = blocksReport(fast, 'Europe/Paris', from, to, new Date(now));
+        const b = blocksReport(slow, 'Europe/Paris', from, to, new Date(now));
+        assert.deepEqual(a, b, `${now} ${from}..${to}`);
+        withLimits += a.rows.filter((r) => r.five_hour_used_pct !== null && r.seven_day_used_pct !== null).length;
+      }
+    }
+    assert.ok(withLimits > 20, `blocks with limits: ${withLimits}`);
+  } finally {
+    fast.close();
+    slow.close();
   }
 });

@@ -10,8 +10,8 @@ import type { Sandbox } from '../helpers.ts';
 
 /** What the migration `*_dashboard_rollups.sql` made: its triggers and tables (for a database taken back to an older schema). */
 export function dropDashboardRollups(db: Database.Database): void {
-  const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name GLOB 'branch_rollups_*' OR name GLOB 'tool_rollups_*')").pluck().all() as string[];
-  db.exec([...triggers.map((t) => `DROP TRIGGER ${t};`), ...['branch_hours', 'branch_days', 'tool_hours', 'tool_days'].map((t) => `DROP TABLE IF EXISTS ${t};`)].join('\n'));
+  const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name GLOB 'branch_rollups_*' OR name GLOB 'tool_rollups_*' OR name GLOB 'limit_rollups_*')").pluck().all() as string[];
+  db.exec([...triggers.map((t) => `DROP TRIGGER ${t};`), ...['branch_hours', 'branch_days', 'tool_hours', 'tool_days', 'limit_hours'].map((t) => `DROP TABLE IF EXISTS ${t};`)].join('\n'));
 }
 
 export function downgradeTo7(file: string): void {

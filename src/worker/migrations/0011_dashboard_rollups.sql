@@ -157,3 +157,83 @@ BEGIN
     INSERT INTO tool_days (day, name, uses, errors, with_result, subagent_uses) VALUES (unixepoch(NEW.used_at) / 86400, COALESCE(NEW.name, '(unknown)'), 1, COALESCE(NEW.is_error = 1, 0), NEW.is_error IS NOT NULL, NEW.agent_id IS NOT NULL)
     ON CONFLICT (day, name) DO UPDATE SET uses = uses + excluded.uses, errors = errors + excluded.errors, with_result = with_result + excluded.with_result, subagent_uses = subagent_uses + excluded.subagent_uses;
 END;
+
+-- limit_hours, per UTC hour with status line samples carrying rate limits (the blocks' official
+-- limits, blocks-report.ts): the hour's sample with the highest five-hour % (the latest on a tie:
+-- by sampled_at, then rowid) with its reset and time, and its latest sample with a 7-day % (by
+-- sampled_at, then rowid) with its time. A sample is in hour H when its sampled_at text is in
+-- [H's RFC 3339 text, the next hour's), as the blocks' own range reads it; an hour without such a
+-- sample has no row. Any write of a sample recomputes its hour (old and new) from the samples:
+-- two indexed probes of a few rows.
+CREATE TABLE limit_hours (
+    hour INTEGER PRIMARY KEY,
+    five_hour_used_pct REAL,
+    five_hour_resets_at TEXT,
+    five_at TEXT,
+    seven_day_used_pct REAL,
+    seven_at TEXT
+);
+
+INSERT INTO limit_hours
+SELECT h.hour, f.five_hour_used_pct, f.five_hour_resets_at, f.sampled_at, s.seven_day_used_pct, s.sampled_at
+FROM (SELECT DISTINCT unixepoch(substr(sampled_at, 1, 13) || ':00:00Z') / 3600 AS hour FROM statusline_samples
+      WHERE (five_hour_used_pct IS NOT NULL OR seven_day_used_pct IS NOT NULL) AND unixepoch(substr(sampled_at, 1, 13) || ':00:00Z') IS NOT NULL) h
+LEFT JOIN statusline_samples f ON f.rowid = (SELECT rowid FROM statusline_samples
+      WHERE sampled_at >= strftime('%Y-%m-%dT%H:%M:%fZ', h.hour * 3600, 'unixepoch') AND sampled_at < strftime('%Y-%m-%dT%H:%M:%fZ', h.hour * 3600 + 3600, 'unixepoch')
+      AND five_hour_used_pct IS NOT NULL ORDER BY five_hour_used_pct DESC, sampled_at DESC, rowid DESC LIMIT 1)
+LEFT JOIN statusline_samples s ON s.rowid = (SELECT rowid FROM statusline_samples
+      WHERE sampled_at >= strftime('%Y-%m-%dT%H:%M:%fZ', h.hour * 3600, 'unixepoch') AND sampled_at < strftime('%Y-%m-%dT%H:%M:%fZ', h.hour * 3600 + 3600, 'unixepoch')
+      AND seven_day_used_pct IS NOT NULL ORDER BY sampled_at DESC, rowid DESC LIMIT 1)
+WHERE f.rowid IS NOT NULL OR s.rowid IS NOT NULL;
+
+CREATE TRIGGER limit_rollups_insert AFTER INSERT ON statusline_samples
+WHEN unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600 IS NOT NULL AND (NEW.five_hour_used_pct IS NOT NULL OR NEW.seven_day_used_pct IS NOT NULL)
+BEGIN
+    DELETE FROM limit_hours WHERE hour = unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600;
+    INSERT INTO limit_hours
+    SELECT unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600, f.five_hour_used_pct, f.five_hour_resets_at, f.sampled_at, s.seven_day_used_pct, s.sampled_at
+    FROM (SELECT 1) LEFT JOIN statusline_samples f ON f.rowid = (SELECT rowid FROM statusline_samples WHERE sampled_at >= strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600, 'unixepoch') AND sampled_at < strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600 + 3600, 'unixepoch')
+        AND five_hour_used_pct IS NOT NULL ORDER BY five_hour_used_pct DESC, sampled_at DESC, rowid DESC LIMIT 1)
+    LEFT JOIN statusline_samples s ON s.rowid = (SELECT rowid FROM statusline_samples WHERE sampled_at >= strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600, 'unixepoch') AND sampled_at < strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600 + 3600, 'unixepoch')
+        AND seven_day_used_pct IS NOT NULL ORDER BY sampled_at DESC, rowid DESC LIMIT 1)
+    WHERE f.rowid IS NOT NULL OR s.rowid IS NOT NULL;
+END;
+
+CREATE TRIGGER limit_rollups_delete AFTER DELETE ON statusline_samples
+WHEN unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600 IS NOT NULL AND (OLD.five_hour_used_pct IS NOT NULL OR OLD.seven_day_used_pct IS NOT NULL)
+BEGIN
+    DELETE FROM limit_hours WHERE hour = unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600;
+    INSERT INTO limit_hours
+    SELECT unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600, f.five_hour_used_pct, f.five_hour_resets_at, f.sampled_at, s.seven_day_used_pct, s.sampled_at
+    FROM (SELECT 1) LEFT JOIN statusline_samples f ON f.rowid = (SELECT rowid FROM statusline_samples WHERE sampled_at >= strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600, 'unixepoch') AND sampled_at < strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600 + 3600, 'unixepoch')
+        AND five_hour_used_pct IS NOT NULL ORDER BY five_hour_used_pct DESC, sampled_at DESC, rowid DESC LIMIT 1)
+    LEFT JOIN statusline_samples s ON s.rowid = (SELECT rowid FROM statusline_samples WHERE sampled_at >= strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600, 'unixepoch') AND sampled_at < strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600 + 3600, 'unixepoch')
+        AND seven_day_used_pct IS NOT NULL ORDER BY sampled_at DESC, rowid DESC LIMIT 1)
+    WHERE f.rowid IS NOT NULL OR s.rowid IS NOT NULL;
+END;
+
+CREATE TRIGGER limit_rollups_update_out AFTER UPDATE OF sampled_at, five_hour_used_pct, five_hour_resets_at, seven_day_used_pct ON statusline_samples
+WHEN unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600 IS NOT NULL
+BEGIN
+    DELETE FROM limit_hours WHERE hour = unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600;
+    INSERT INTO limit_hours
+    SELECT unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600, f.five_hour_used_pct, f.five_hour_resets_at, f.sampled_at, s.seven_day_used_pct, s.sampled_at
+    FROM (SELECT 1) LEFT JOIN statusline_samples f ON f.rowid = (SELECT rowid FROM statusline_samples WHERE sampled_at >= strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600, 'unixepoch') AND sampled_at < strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600 + 3600, 'unixepoch')
+        AND five_hour_used_pct IS NOT NULL ORDER BY five_hour_used_pct DESC, sampled_at DESC, rowid DESC LIMIT 1)
+    LEFT JOIN statusline_samples s ON s.rowid = (SELECT rowid FROM statusline_samples WHERE sampled_at >= strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600, 'unixepoch') AND sampled_at < strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(OLD.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600 + 3600, 'unixepoch')
+        AND seven_day_used_pct IS NOT NULL ORDER BY sampled_at DESC, rowid DESC LIMIT 1)
+    WHERE f.rowid IS NOT NULL OR s.rowid IS NOT NULL;
+END;
+
+CREATE TRIGGER limit_rollups_update_in AFTER UPDATE OF sampled_at, five_hour_used_pct, five_hour_resets_at, seven_day_used_pct ON statusline_samples
+WHEN unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600 IS NOT NULL
+BEGIN
+    DELETE FROM limit_hours WHERE hour = unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600;
+    INSERT INTO limit_hours
+    SELECT unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600, f.five_hour_used_pct, f.five_hour_resets_at, f.sampled_at, s.seven_day_used_pct, s.sampled_at
+    FROM (SELECT 1) LEFT JOIN statusline_samples f ON f.rowid = (SELECT rowid FROM statusline_samples WHERE sampled_at >= strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600, 'unixepoch') AND sampled_at < strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600 + 3600, 'unixepoch')
+        AND five_hour_used_pct IS NOT NULL ORDER BY five_hour_used_pct DESC, sampled_at DESC, rowid DESC LIMIT 1)
+    LEFT JOIN statusline_samples s ON s.rowid = (SELECT rowid FROM statusline_samples WHERE sampled_at >= strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600, 'unixepoch') AND sampled_at < strftime('%Y-%m-%dT%H:%M:%fZ', unixepoch(substr(NEW.sampled_at, 1, 13) || ':00:00Z') / 3600 * 3600 + 3600, 'unixepoch')
+        AND seven_day_used_pct IS NOT NULL ORDER BY sampled_at DESC, rowid DESC LIMIT 1)
+    WHERE f.rowid IS NOT NULL OR s.rowid IS NOT NULL;
+END;
