@@ -9,7 +9,7 @@
 import type { ReadDb } from './read-db.js';
 import type { Figures, ModelFigures, ReportKind, ReportOptions, Row } from './queries.js';
 import { type Grain, type OffsetPeriod, bucketSql, offsetPeriods } from './time.js';
-import { READABLE, SUMS, dayBucketSql, daySumsSql, hasRollups, hourParams, localDaySql, wholeHours } from './hours.js';
+import { READABLE, SUMS, dayBucketSql, daySumsSql, hasRollups, hourParams, localDaySql, movedHours, wholeHours } from './hours.js';
 
 /** The range asked for: instants (null = open) and the RFC 3339 bounds the SQL compares. */
 export interface Range {
@@ -129,7 +129,7 @@ export function usageReport(db: ReadDb, o: ReportOptions, range: Range, source: 
   const rollups = haveRollups && wholeHours(grain ? periods : [], [range.fromMs, range.toMs]);
   // Bounds to the hour name the right local days only where every hour lies in one.
   if (haveRollups && !wholeHours(periods, [])) ({ firstMs, lastMs } = boundsOf(db, params, noCalls > 0, false));
-  const s = rollups ? fromRollups(db, o, grain, periods, params, src, lo, hi) : fromCalls(db, o, grain, periods, params, src);
+  const s = rollups ? fromRollups(db, o, grain, periods, params, src, lo, hi, firstMs === null || lastMs === null ? null : [firstMs, lastMs]) : fromCalls(db, o, grain, periods, params, src);
   return { ...fold(o, grain, s), source: rollups ? 'rollups' : 'calls', firstMs, lastMs };
 }
 
@@ -165,7 +165,10 @@ function fromCalls(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: O
   return { parts, sessions, total, ...(machine ? { machines: machinesOf(db, keyed, params) } : {}) };
 }
 
-function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>, lo: number, hi: number): Sums {
+/** `data`: the first and last instants with figures in range (boundsOf), null when none. */
+function fromRollups(
+  db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>, lo: number, hi: number, data: [number, number] | null,
+): Sums {
   // The distinct sessions with calls in range (the pseudo-calls' sessions have none).
   const total = value<number>(db, `SELECT (SELECT count(*) FROM (SELECT session_id FROM (${src.sessionHours}) GROUP BY session_id))`, params);
   if (grain) {
@@ -174,7 +177,7 @@ function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods:
     // usage_days corrected by the hours that are another local day: UTC day n is mostly local
     // day n, or n + 1 east of +12 h (n - 1 west of -12 h).
     const shift = Math.round(periods[0]!.offsetSeconds / 86_400);
-    const daySums = `${daySumsSql(lday, shift)}${src.noCallsHours ? ` UNION ALL SELECT ${lday}, model, 1, ${COLS} FROM (${src.noCallsHours})` : ''}`;
+    const daySums = `${daySumsSql(lday, shift, data === null ? [] : movedHours(periods, shift, Math.max(lo, data[0]), Math.min(hi, data[1])))}${src.noCallsHours ? ` UNION ALL SELECT ${lday}, model, 1, ${COLS} FROM (${src.noCallsHours})` : ''}`;
     const parts = all<Part>(db, `SELECT ${b.label('k')} AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (SELECT ${b.key} AS k, x.* FROM (${daySums}) x)
         GROUP BY k, model HAVING sum(n) > 0`, params);
     const keyed = `SELECT ${b.key} AS k, session_id, model FROM (SELECT ${lday} AS d, session_id, model FROM (${src.sessionHours}))`;
@@ -187,7 +190,7 @@ function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods:
   }
   if (o.kind === 'model') {
     const noCallRows = src.noCallsHours ? ` UNION ALL SELECT 0, model, 1, ${COLS} FROM (${src.noCallsHours})` : '';
-    const parts = all<Part>(db, `SELECT '' AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (${daySumsSql(null, 0)}${noCallRows}) GROUP BY model HAVING sum(n) > 0`, params);
+    const parts = all<Part>(db, `SELECT '' AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (${daySumsSql(null, 0, [])}${noCallRows}) GROUP BY model HAVING sum(n) > 0`, params);
     const per = counts(db, `SELECT model AS k, count(DISTINCT session_id) AS n FROM (${src.sessionHours}) GROUP BY model`, params);
     for (const p of parts) p.sessions = per.get(p.model) ?? 0;
     return { parts, sessions: new Map(), total };
