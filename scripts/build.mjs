@@ -57,7 +57,7 @@ await build({
   format: 'esm',
   target: 'es2020', // parsed by any Node that might run it, so that the version check can speak
   supported: { 'top-level-await': true },
-  external: ['./main.js'],
+  external: ['./main.js', './report.js'],
   banner: { js: '#!/usr/bin/env node' },
 });
 // The dashboard's server is its own file, so that other commands never load it: main.js imports
@@ -76,6 +76,15 @@ const esmBanner = {
     'const require = __createRequire(import.meta.url);',
     'const __filename = __fileURLToPath(import.meta.url);',
   ].join('\n'),
+};
+// The team database's mirror (--postgres: report, dashboard) is its own file too, dist/team-mirror.js:
+// main.js's chunks and dist/report.js import it at run time, so that neither pg nor better-sqlite3
+// (imported at its top) loads for a local report.
+const teamMirrorExternal = {
+  name: 'team-mirror-external',
+  setup(b) {
+    b.onResolve({ filter: /\/sync\/team-mirror\.js$/ }, () => ({ path: './team-mirror.js', external: true }));
+  },
 };
 await build({
   ...common,
@@ -141,7 +150,27 @@ await build({
   // pg (node-postgres, for `sync` and a worker with --postgres) stays a dependency loaded from
   // node_modules, in the sync chunk only; its optional native binding is never asked for.
   external: ['better-sqlite3', 'pg', 'pg-native'],
-  plugins: [builtinsViaRequire, dashboardServerExternal],
+  plugins: [builtinsViaRequire, dashboardServerExternal, teamMirrorExternal],
+  banner: esmBanner,
+});
+// `claude-metrics report` in one file (dist/report.js, which dist/cli.js imports for `report`):
+// no main.js and no shared chunks to resolve, load and link (~5 ms).
+await build({
+  ...common,
+  entryPoints: { report: 'src/cli/report-main.ts' },
+  outdir: 'dist',
+  format: 'esm',
+  external: ['better-sqlite3', 'pg', 'pg-native'],
+  plugins: [builtinsViaRequire, teamMirrorExternal],
+  banner: esmBanner,
+});
+await build({
+  ...common,
+  entryPoints: { 'team-mirror': 'src/sync/team-mirror.ts' },
+  outdir: 'dist',
+  format: 'esm',
+  external: ['better-sqlite3', 'pg', 'pg-native'],
+  plugins: [builtinsViaRequire],
   banner: esmBanner,
 });
 // The claimer thread (src/worker/claimer.ts starts it from dist/claimer.js, beside dist/cli.js).
