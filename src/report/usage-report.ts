@@ -170,8 +170,9 @@ function fromRollups(
   db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>, lo: number, hi: number, data: [number, number] | null,
 ): Sums {
   // The distinct sessions with calls in range (the pseudo-calls' sessions have none).
-  const total = value<number>(db, `SELECT (SELECT count(*) FROM (SELECT session_id FROM (${src.sessionHours}) GROUP BY session_id))`, params);
+  const bySession = `SELECT session_id FROM (${src.sessionHours}) GROUP BY session_id`;
   if (grain) {
+    const total = value<number>(db, `SELECT (SELECT count(*) FROM (${bySession}))`, params);
     const lday = localDaySql('hour', periods);
     const b = dayBucketSql(grain, 'd', o.weekStart, lo, hi);
     // usage_days corrected by the hours that are another local day: UTC day n is mostly local
@@ -191,16 +192,29 @@ function fromRollups(
   if (o.kind === 'model') {
     const noCallRows = src.noCallsHours ? ` UNION ALL SELECT 0, model, 1, ${COLS} FROM (${src.noCallsHours})` : '';
     const parts = all<Part>(db, `SELECT '' AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (${daySumsSql(null, 0, [])}${noCallRows}) GROUP BY model HAVING sum(n) > 0`, params);
-    const per = counts(db, `SELECT model AS k, count(DISTINCT session_id) AS n FROM (${src.sessionHours}) GROUP BY model`, params);
-    for (const p of parts) p.sessions = per.get(p.model) ?? 0;
-    return { parts, sessions: new Map(), total };
+    // The distinct sessions, in all and per model, in one pass grouped by session (in the order
+    // of the session index: no sort), a flag per model of the parts: not a count(DISTINCT) per model.
+    const flags = parts.map((p, i) => `, max(model = ${sqlText(p.model)}) AS m${i}`).join('');
+    const sums = parts.map((_, i) => `, sum(m${i}) AS m${i}`).join('');
+    const r = all<Record<string, number>>(db, `SELECT count(*) AS total${sums} FROM (SELECT session_id${flags} FROM (${src.sessionHours}) GROUP BY session_id)`, params)[0]!;
+    parts.forEach((p, i) => (p.sessions = Number(r[`m${i}`] ?? 0)));
+    return { parts, sessions: new Map(), total: Number(r.total) };
   }
   // project, developer: a column of the sessions (their working folder, who pushed them).
   const machine = o.kind === 'developer' ? ', p.machine AS machine' : '';
   const keyed = `SELECT ${BY_SESSION[o.kind]} AS k${machine}, x.* FROM (${src.hours}) x LEFT JOIN sessions p ON p.session_id = x.session_id`;
   const parts = all<Part>(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
-  const sessions = counts(db, `SELECT k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
+  // A session has one key (its row of sessions): its distinct sessions grouped first (in the
+  // session index's order), then counted per key; their sum is the range's.
+  const sessions = counts(db, `SELECT ${BY_SESSION[o.kind]} AS k, count(*) AS n FROM (${bySession}) x LEFT JOIN sessions p ON p.session_id = x.session_id GROUP BY k`, params);
+  let total = 0;
+  for (const n of sessions.values()) total += n;
   return { parts, sessions, total, ...(machine ? { machines: machinesOf(db, keyed, params) } : {}) };
+}
+
+/** A text as an SQL literal. */
+function sqlText(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** Rows (with breakdowns) and totals from the sums per key and model. */
