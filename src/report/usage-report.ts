@@ -172,7 +172,6 @@ function fromRollups(
   // The distinct sessions with calls in range (the pseudo-calls' sessions have none).
   const bySession = `SELECT session_id FROM (${src.sessionHours}) GROUP BY session_id`;
   if (grain) {
-    const total = value<number>(db, `SELECT (SELECT count(*) FROM (${bySession}))`, params);
     const lday = localDaySql('hour', periods);
     const b = dayBucketSql(grain, 'd', o.weekStart, lo, hi);
     // usage_days corrected by the hours that are another local day: UTC day n is mostly local
@@ -182,7 +181,19 @@ function fromRollups(
     const parts = all<Part>(db, `SELECT ${b.label('k')} AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (SELECT ${b.key} AS k, x.* FROM (${daySums}) x)
         GROUP BY k, model HAVING sum(n) > 0`, params);
     const keyed = `SELECT ${b.key} AS k, session_id, model FROM (SELECT ${lday} AS d, session_id, model FROM (${src.sessionHours}))`;
-    const sessions = counts(db, `SELECT ${b.label('k')} AS k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
+    // The distinct sessions per key and over the range from each session's first and last hour in
+    // range (one pass in the session index's order): a session whose two hours have the same key
+    // counts there; only the others (crossing a local midnight, week or month) are looked up hour
+    // by hour through the session index. Not a count(DISTINCT) over every hour, sorted by key.
+    const keyOf = (hour: string): string => dayBucketSql(grain, localDaySql(hour, periods), o.weekStart, lo, hi).key;
+    const spread = all<{ k: string; n: number; total: number }>(db, `WITH spans AS MATERIALIZED (SELECT session_id, min(hour) AS a, max(hour) AS b FROM (${src.sessionHours}) GROUP BY session_id),
+        keyed AS (SELECT session_id, a, b, ${keyOf('a')} AS ka, ${keyOf('b')} AS kb FROM spans)
+      SELECT ${b.label('k')} AS k, n, total FROM (
+        SELECT k, count(*) AS n FROM (SELECT ka AS k, session_id FROM keyed WHERE ka = kb
+          UNION ALL SELECT DISTINCT ${keyOf('h.hour')}, h.session_id FROM keyed s JOIN usage_hours h ON h.session_id = s.session_id AND h.hour >= s.a AND h.hour <= s.b WHERE s.ka <> s.kb)
+        GROUP BY k), (SELECT count(*) AS total FROM spans)`, params);
+    const sessions = new Map(spread.map((r) => [r.k, r.n]));
+    const total = spread[0]?.total ?? 0;
     if (modelSessions(o)) {
       const per = counts(db, `SELECT ${b.label('k')} || '|' || model AS k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k, model`, params);
       for (const p of parts) p.sessions = per.get(`${p.key}|${p.model}`) ?? 0;
