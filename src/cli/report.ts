@@ -105,8 +105,16 @@ function print(report: Report & { budget?: ReportBudget }, json: boolean): void 
  * process.stdout as before.
  */
 function writeOut(text: string): void {
-  const buffer = Buffer.from(text);
+  // The string itself first (no Buffer to allocate: 3.4 MB of session report took ~4 ms as one).
   let done = 0;
+  try {
+    done = fs.writeSync(1, text);
+  } catch {
+    process.stdout.write(text);
+    return;
+  }
+  if (done === Buffer.byteLength(text)) return;
+  const buffer = Buffer.from(text);
   try {
     while (done < buffer.length) done += fs.writeSync(1, buffer, done);
   } catch {
