@@ -8,7 +8,9 @@
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
+
+const nodeRequire = createRequire(import.meta.url);
 
 fs.rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node22', legalComments: 'none', logLevel: 'warning' };
@@ -55,7 +57,7 @@ await build({
   format: 'esm',
   target: 'es2020', // parsed by any Node that might run it, so that the version check can speak
   supported: { 'top-level-await': true },
-  external: ['./main.js'],
+  external: ['./main.js', './report.js'],
   banner: { js: '#!/usr/bin/env node' },
 });
 // The dashboard's server is its own file, so that other commands never load it: main.js imports
@@ -74,6 +76,15 @@ const esmBanner = {
     'const require = __createRequire(import.meta.url);',
     'const __filename = __fileURLToPath(import.meta.url);',
   ].join('\n'),
+};
+// The team database's mirror (--postgres: report, dashboard) is its own file too, dist/team-mirror.js:
+// main.js's chunks and dist/report.js import it at run time, so that neither pg nor better-sqlite3
+// (imported at its top) loads for a local report.
+const teamMirrorExternal = {
+  name: 'team-mirror-external',
+  setup(b) {
+    b.onResolve({ filter: /\/sync\/team-mirror\.js$/ }, () => ({ path: './team-mirror.js', external: true }));
+  },
 };
 await build({
   ...common,
@@ -107,10 +118,23 @@ const builtinsViaRequire = {
     const builtins = new Set(builtinModules);
     b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
       if (!builtins.has(args.path.replace(/^node:/, '')) || args.path === 'node:sqlite') return undefined;
-      // The stand-in's own require is the real one, left to Node.
-      return args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' };
+      // The stand-in's own require is the real one, left to Node. A bundled CommonJS dependency's
+      // require() gets a CommonJS stand-in (its module as it is), an import the ESM one below.
+      if (args.namespace === 'builtin' || args.namespace === 'builtin-cjs') return { path: args.path, external: true };
+      return { path: args.path, namespace: args.kind === 'require-call' ? 'builtin-cjs' : 'builtin' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    // An ESM stand-in, not `module.exports = require(…)`: esbuild would wrap that in __toESM, which
+    // copies every property of the module, and asking node:util for its properties' descriptors
+    // loads what it keeps lazily (TextDecoder, util.diff with its colours, process.stderr's stream,
+    // node:stream, worker_threads: ~6.5 ms of a report). Here each export is its own pure read,
+    // which esbuild drops where nothing imports it.
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const names = Object.getOwnPropertyNames(nodeRequire(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      const lines = [`const m = require(${JSON.stringify(args.path)});`, 'const get = (k) => m[k];', 'export default m;'];
+      for (const n of names) lines.push(`export const ${n} = /* @__PURE__ */ get(${JSON.stringify(n)});`);
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
   },
 };
 // dist/main.js dispatches to each command through a dynamic import: with splitting, every
@@ -126,7 +150,27 @@ await build({
   // pg (node-postgres, for `sync` and a worker with --postgres) stays a dependency loaded from
   // node_modules, in the sync chunk only; its optional native binding is never asked for.
   external: ['better-sqlite3', 'pg', 'pg-native'],
-  plugins: [builtinsViaRequire, dashboardServerExternal],
+  plugins: [builtinsViaRequire, dashboardServerExternal, teamMirrorExternal],
+  banner: esmBanner,
+});
+// `claude-metrics report` in one file (dist/report.js, which dist/cli.js imports for `report`):
+// no main.js and no shared chunks to resolve, load and link (~5 ms).
+await build({
+  ...common,
+  entryPoints: { report: 'src/cli/report-main.ts' },
+  outdir: 'dist',
+  format: 'esm',
+  external: ['better-sqlite3', 'pg', 'pg-native'],
+  plugins: [builtinsViaRequire, teamMirrorExternal],
+  banner: esmBanner,
+});
+await build({
+  ...common,
+  entryPoints: { 'team-mirror': 'src/sync/team-mirror.ts' },
+  outdir: 'dist',
+  format: 'esm',
+  external: ['better-sqlite3', 'pg', 'pg-native'],
+  plugins: [builtinsViaRequire],
   banner: esmBanner,
 });
 // The claimer thread (src/worker/claimer.ts starts it from dist/claimer.js, beside dist/cli.js).

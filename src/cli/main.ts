@@ -1,9 +1,10 @@
 // The `claude-metrics` command line: parses the command and hands it to its module, loaded only
 // when that command runs (dynamic imports, split into chunks by the build), so a report never
 // loads the worker and `--help` loads nothing. Exit codes: 0 success, 1 a fatal error while
-// running, 2 a usage error. (dist/cli.js answers --version and --help before this loads.)
+// running, 2 a usage error. (dist/cli.js answers --version and --help before this loads, and
+// runs `report` through report-main.ts, without this file.)
 import { packageVersion } from '../shared/config.js';
-import { EXIT_USAGE, UsageError, closest } from './usage.js';
+import { EXIT_USAGE, UsageError, closest, exitWith, usageExit } from './usage.js';
 import { MAIN_HELP } from './help.js';
 
 /** Each command's entry point, loaded on demand. */
@@ -52,22 +53,8 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      const helpFor = (err instanceof UsageError && err.helpFor) || (command && Object.hasOwn(COMMANDS, command) ? command : undefined);
-      const name = `claude-metrics${helpFor ? ` ${helpFor}` : ''}`;
-      process.stderr.write(`${name}: ${(err as Error).message}\nRun '${name} --help' for usage.\n`);
-      return EXIT_USAGE;
-    }
-    throw err;
+    return usageExit(err, command && Object.hasOwn(COMMANDS, command) ? command : undefined);
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`claude-metrics: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+exitWith(main(process.argv.slice(2)));

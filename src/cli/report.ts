@@ -94,8 +94,32 @@ export async function reportCommand(argv: string[]): Promise<number> {
 }
 
 function print(report: Report & { budget?: ReportBudget }, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify(roundCosts(report), null, 2)}\n`);
-  else process.stdout.write(formatReport(report, terminalWidth()));
+  writeOut(json ? `${JSON.stringify(roundCosts(report), null, 2)}\n` : formatReport(report, terminalWidth()));
+}
+
+/**
+ * The output in one go, straight to file descriptor 1: process.stdout's first use builds its
+ * stream and loads node:stream (~3.5 ms of a report in --cpu-prof; a table asks process.stdout
+ * for its width, JSON never does). Where a write cannot finish
+ * that way (a non-blocking pipe that is full, a closed one), the rest goes through
+ * process.stdout as before.
+ */
+function writeOut(text: string): void {
+  // The string itself first (no Buffer to allocate: 3.4 MB of session report took ~4 ms as one).
+  let done = 0;
+  try {
+    done = fs.writeSync(1, text);
+  } catch {
+    process.stdout.write(text);
+    return;
+  }
+  if (done === Buffer.byteLength(text)) return;
+  const buffer = Buffer.from(text);
+  try {
+    while (done < buffer.length) done += fs.writeSync(1, buffer, done);
+  } catch {
+    process.stdout.write(buffer.subarray(done));
+  }
 }
 
 /**

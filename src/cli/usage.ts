@@ -1,5 +1,5 @@
-// Usage errors: a command throws UsageError for arguments it cannot take; main.ts prints the
-// message with a pointer to --help and exits 2. Every command parses its options through
+// Usage errors: a command throws UsageError for arguments it cannot take; main.ts (or
+// report-main.ts) prints the message with a pointer to --help and exits 2 (usageExit). Every command parses its options through
 // parseOptions, so a mistyped option reads the same everywhere:
 //   claude-metrics report: unknown option --sinse (did you mean --since?)
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -14,6 +14,33 @@ export class UsageError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A usage error (UsageError, or parseArgs' own) printed with a pointer to the --help of the
+ * command it names (else `command`, the one that ran) and exit code 2; anything else thrown again.
+ */
+export function usageExit(err: unknown, command: string | undefined): number {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const helpFor = (err instanceof UsageError && err.helpFor) || command;
+    const name = `claude-metrics${helpFor ? ` ${helpFor}` : ''}`;
+    process.stderr.write(`${name}: ${(err as Error).message}\nRun '${name} --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
+  throw err;
+}
+
+/** The process's exit code from a command's: its own, or 1 with the error's stack on stderr. */
+export function exitWith(code: Promise<number>): void {
+  code.then(
+    (c) => {
+      process.exitCode = c;
+    },
+    (err: unknown) => {
+      process.stderr.write(`claude-metrics: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
 
 /** node:util's parseArgs, with its errors turned into UsageErrors a person can act on. */

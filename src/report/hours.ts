@@ -75,23 +75,44 @@ export function dayBucketSql(grain: Grain, d: string, weekStart: number, loMs: n
 }
 
 /**
+ * The UTC hours (hour numbers) in [loMs, hiMs] whose local day, as localDaySql gives it with the
+ * same periods, is not their UTC day + `shift`: in Paris one or two hours in 24. Worked out here
+ * so that daySumsSql reads those hours of usage_hours by its key instead of testing every row.
+ */
+export function movedHours(periods: OffsetPeriod[], shift: number, loMs: number, hiMs: number): number[] {
+  const breaks = periods.slice(1).map((p) => p.fromMs / HOUR_MS);
+  const offsets = periods.map((p) => p.offsetSeconds / 3600);
+  const moved: number[] = [];
+  let i = 0;
+  for (let h = Math.floor(loMs / HOUR_MS); h <= Math.ceil(hiMs / HOUR_MS); h++) {
+    while (i < breaks.length && h >= breaks[i]!) i++;
+    // SQLite's integer division truncates, as Math.trunc.
+    if (Math.trunc((h + offsets[i]!) / 24) !== Math.trunc(h / 24) + shift) moved.push(h);
+  }
+  return moved;
+}
+
+/**
  * Rows (d, model, n, sums) whose sums per local day d equal the calls' of that day in [@fromH,
  * @toH): each UTC day of usage_days counted on local day (its number + `shift`), corrected by the
  * hours of usage_hours that belong elsewhere (the hours past local midnight, and those outside
  * the range), taken out of that day and, when in range, put on their own. Far fewer rows than
  * usage_hours: in Paris one or two hours in 24 move. `n` counts the calls (HAVING sum(n) > 0
  * drops a day whose calls all moved away). `lday` is localDaySql('hour', …), or null for one
- * bucket (d = 0) whatever the day, where only the hours outside the range move.
+ * bucket (d = 0) whatever the day, where only the hours outside the range move. `moved` lists
+ * the hours in range whose local day is another (movedHours: every such hour with calls); each
+ * part is read by usage_hours' key (ranges and an IN list), never by a scan testing each row.
  */
-export function daySumsSql(lday: string | null, shift: number): string {
+export function daySumsSql(lday: string | null, shift: number, moved: number[]): string {
   const cols = SUMS.join(', ');
   const neg = SUMS.map((c) => `-${c}`).join(', ');
-  const outside = 'hour < @fromH OR hour >= @toH';
-  const moved = `hour >= @fromD * 24 AND hour < @toD * 24 AND (${lday === null ? outside : `${outside} OR ${lday} <> hour / 24 + ${shift}`})`;
+  const inside = moved.length > 0 && lday !== null ? `hour IN (${moved.join(', ')}) AND hour >= @fromH AND hour < @toH` : null;
+  const where = ['hour >= @fromD * 24 AND hour < @fromH', 'hour >= @toH AND hour < @toD * 24', ...(inside ? [inside] : [])];
+  const out = where.map((w) => `SELECT ${lday === null ? 0 : `hour / 24 + ${shift}`}, model, -api_calls, ${neg} FROM usage_hours WHERE ${w}`);
   const bulk = `SELECT ${lday === null ? 0 : `day + ${shift}`} AS d, model, api_calls AS n, ${cols} FROM usage_days WHERE day >= @fromD AND day < @toD
-    UNION ALL SELECT ${lday === null ? 0 : `hour / 24 + ${shift}`}, model, -api_calls, ${neg} FROM usage_hours WHERE ${moved}`;
-  return lday === null ? bulk : `${bulk}
-    UNION ALL SELECT ${lday}, model, api_calls, ${cols} FROM usage_hours WHERE ${moved} AND hour >= @fromH AND hour < @toH`;
+    UNION ALL ${out.join('\n    UNION ALL ')}`;
+  return inside === null ? bulk : `${bulk}
+    UNION ALL SELECT ${lday}, model, api_calls, ${cols} FROM usage_hours WHERE ${inside}`;
 }
 
 /** Parameters for the rollup sources: the range in UTC hours and in whole UTC days around it. */

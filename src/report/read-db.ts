@@ -9,6 +9,8 @@ export interface ReadStatement {
   all(...params: unknown[]): unknown[];
   /** The same statement, answering with its first column's value instead of a row. */
   pluck(): ReadStatement;
+  /** The same statement, answering with each row as an array of its columns' values, in order (no object per row). */
+  raw(): ReadStatement;
 }
 
 export interface ReadDb {

@@ -12,6 +12,15 @@ export function roundCost(n: number): number {
   return Math.round(n * SCALE) / SCALE;
 }
 
+/** Whether a key names dollars, remembered per key: a report asks for the same few keys on each of thousands of rows. */
+const usdKeys = new Map<string, boolean>();
+
+function isUsdKey(k: string): boolean {
+  let usd = usdKeys.get(k);
+  if (usd === undefined) usdKeys.set(k, (usd = USD_KEY.test(k)));
+  return usd;
+}
+
 /** Rounds every dollar figure in a report (objects and arrays, any depth). */
 export function roundCosts<T>(value: T): T {
   if (Array.isArray(value)) {
@@ -21,7 +30,7 @@ export function roundCosts<T>(value: T): T {
     for (const k of Object.keys(o)) {
       const v = o[k];
       if (typeof v === 'number') {
-        if (USD_KEY.test(k)) o[k] = roundCost(v);
+        if (isUsdKey(k)) o[k] = roundCost(v);
       } else if (v !== null && typeof v === 'object') roundCosts(v);
     }
   }

@@ -9,7 +9,7 @@
 import type { ReadDb } from './read-db.js';
 import type { Figures, ModelFigures, ReportKind, ReportOptions, Row } from './queries.js';
 import { type Grain, type OffsetPeriod, bucketSql, offsetPeriods } from './time.js';
-import { READABLE, SUMS, dayBucketSql, daySumsSql, hasRollups, hourParams, localDaySql, wholeHours } from './hours.js';
+import { READABLE, SUMS, dayBucketSql, daySumsSql, hasRollups, hourParams, localDaySql, movedHours, wholeHours } from './hours.js';
 
 /** The range asked for: instants (null = open) and the RFC 3339 bounds the SQL compares. */
 export interface Range {
@@ -129,7 +129,7 @@ export function usageReport(db: ReadDb, o: ReportOptions, range: Range, source: 
   const rollups = haveRollups && wholeHours(grain ? periods : [], [range.fromMs, range.toMs]);
   // Bounds to the hour name the right local days only where every hour lies in one.
   if (haveRollups && !wholeHours(periods, [])) ({ firstMs, lastMs } = boundsOf(db, params, noCalls > 0, false));
-  const s = rollups ? fromRollups(db, o, grain, periods, params, src, lo, hi) : fromCalls(db, o, grain, periods, params, src);
+  const s = rollups ? fromRollups(db, o, grain, periods, params, src, lo, hi, firstMs === null || lastMs === null ? null : [firstMs, lastMs]) : fromCalls(db, o, grain, periods, params, src);
   return { ...fold(o, grain, s), source: rollups ? 'rollups' : 'calls', firstMs, lastMs };
 }
 
@@ -165,20 +165,35 @@ function fromCalls(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: O
   return { parts, sessions, total, ...(machine ? { machines: machinesOf(db, keyed, params) } : {}) };
 }
 
-function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>, lo: number, hi: number): Sums {
+/** `data`: the first and last instants with figures in range (boundsOf), null when none. */
+function fromRollups(
+  db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>, lo: number, hi: number, data: [number, number] | null,
+): Sums {
   // The distinct sessions with calls in range (the pseudo-calls' sessions have none).
-  const total = value<number>(db, `SELECT (SELECT count(*) FROM (SELECT session_id FROM (${src.sessionHours}) GROUP BY session_id))`, params);
+  const bySession = `SELECT session_id FROM (${src.sessionHours}) GROUP BY session_id`;
   if (grain) {
     const lday = localDaySql('hour', periods);
     const b = dayBucketSql(grain, 'd', o.weekStart, lo, hi);
     // usage_days corrected by the hours that are another local day: UTC day n is mostly local
     // day n, or n + 1 east of +12 h (n - 1 west of -12 h).
     const shift = Math.round(periods[0]!.offsetSeconds / 86_400);
-    const daySums = `${daySumsSql(lday, shift)}${src.noCallsHours ? ` UNION ALL SELECT ${lday}, model, 1, ${COLS} FROM (${src.noCallsHours})` : ''}`;
+    const daySums = `${daySumsSql(lday, shift, data === null ? [] : movedHours(periods, shift, Math.max(lo, data[0]), Math.min(hi, data[1])))}${src.noCallsHours ? ` UNION ALL SELECT ${lday}, model, 1, ${COLS} FROM (${src.noCallsHours})` : ''}`;
     const parts = all<Part>(db, `SELECT ${b.label('k')} AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (SELECT ${b.key} AS k, x.* FROM (${daySums}) x)
         GROUP BY k, model HAVING sum(n) > 0`, params);
     const keyed = `SELECT ${b.key} AS k, session_id, model FROM (SELECT ${lday} AS d, session_id, model FROM (${src.sessionHours}))`;
-    const sessions = counts(db, `SELECT ${b.label('k')} AS k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
+    // The distinct sessions per key and over the range from each session's first and last hour in
+    // range (one pass in the session index's order): a session whose two hours have the same key
+    // counts there; only the others (crossing a local midnight, week or month) are looked up hour
+    // by hour through the session index. Not a count(DISTINCT) over every hour, sorted by key.
+    const keyOf = (hour: string): string => dayBucketSql(grain, localDaySql(hour, periods), o.weekStart, lo, hi).key;
+    const spread = all<{ k: string; n: number; total: number }>(db, `WITH spans AS MATERIALIZED (SELECT session_id, min(hour) AS a, max(hour) AS b FROM (${src.sessionHours}) GROUP BY session_id),
+        keyed AS (SELECT session_id, a, b, ${keyOf('a')} AS ka, ${keyOf('b')} AS kb FROM spans)
+      SELECT ${b.label('k')} AS k, n, total FROM (
+        SELECT k, count(*) AS n FROM (SELECT ka AS k, session_id FROM keyed WHERE ka = kb
+          UNION ALL SELECT DISTINCT ${keyOf('h.hour')}, h.session_id FROM keyed s JOIN usage_hours h ON h.session_id = s.session_id AND h.hour >= s.a AND h.hour <= s.b WHERE s.ka <> s.kb)
+        GROUP BY k), (SELECT count(*) AS total FROM spans)`, params);
+    const sessions = new Map(spread.map((r) => [r.k, r.n]));
+    const total = spread[0]?.total ?? 0;
     if (modelSessions(o)) {
       const per = counts(db, `SELECT ${b.label('k')} || '|' || model AS k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k, model`, params);
       for (const p of parts) p.sessions = per.get(`${p.key}|${p.model}`) ?? 0;
@@ -187,17 +202,30 @@ function fromRollups(db: ReadDb, o: ReportOptions, grain: Grain | null, periods:
   }
   if (o.kind === 'model') {
     const noCallRows = src.noCallsHours ? ` UNION ALL SELECT 0, model, 1, ${COLS} FROM (${src.noCallsHours})` : '';
-    const parts = all<Part>(db, `SELECT '' AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (${daySumsSql(null, 0)}${noCallRows}) GROUP BY model HAVING sum(n) > 0`, params);
-    const per = counts(db, `SELECT model AS k, count(DISTINCT session_id) AS n FROM (${src.sessionHours}) GROUP BY model`, params);
-    for (const p of parts) p.sessions = per.get(p.model) ?? 0;
-    return { parts, sessions: new Map(), total };
+    const parts = all<Part>(db, `SELECT '' AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (${daySumsSql(null, 0, [])}${noCallRows}) GROUP BY model HAVING sum(n) > 0`, params);
+    // The distinct sessions, in all and per model, in one pass grouped by session (in the order
+    // of the session index: no sort), a flag per model of the parts: not a count(DISTINCT) per model.
+    const flags = parts.map((p, i) => `, max(model = ${sqlText(p.model)}) AS m${i}`).join('');
+    const sums = parts.map((_, i) => `, sum(m${i}) AS m${i}`).join('');
+    const r = all<Record<string, number>>(db, `SELECT count(*) AS total${sums} FROM (SELECT session_id${flags} FROM (${src.sessionHours}) GROUP BY session_id)`, params)[0]!;
+    parts.forEach((p, i) => (p.sessions = Number(r[`m${i}`] ?? 0)));
+    return { parts, sessions: new Map(), total: Number(r.total) };
   }
   // project, developer: a column of the sessions (their working folder, who pushed them).
   const machine = o.kind === 'developer' ? ', p.machine AS machine' : '';
   const keyed = `SELECT ${BY_SESSION[o.kind]} AS k${machine}, x.* FROM (${src.hours}) x LEFT JOIN sessions p ON p.session_id = x.session_id`;
   const parts = all<Part>(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
-  const sessions = counts(db, `SELECT k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
+  // A session has one key (its row of sessions): its distinct sessions grouped first (in the
+  // session index's order), then counted per key; their sum is the range's.
+  const sessions = counts(db, `SELECT ${BY_SESSION[o.kind]} AS k, count(*) AS n FROM (${bySession}) x LEFT JOIN sessions p ON p.session_id = x.session_id GROUP BY k`, params);
+  let total = 0;
+  for (const n of sessions.values()) total += n;
   return { parts, sessions, total, ...(machine ? { machines: machinesOf(db, keyed, params) } : {}) };
+}
+
+/** A text as an SQL literal. */
+function sqlText(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** Rows (with breakdowns) and totals from the sums per key and model. */
