@@ -220,13 +220,17 @@ test('the server stopped in the middle of a push and started again: the push fai
     }
     if (open) {
       await server.stop(round === 0 ? 'immediate' : 'fast');
-      const r = await pushing;
-      if (r.code === 1) {
-        stoppedInTransaction++;
-        assert.match(r.stderr, /claude-metrics sync: .*(terminat|connection|shut|ended|reach)/i, r.stderr);
-        assert.ok(!r.stderr.includes(server.password));
+      try {
+        const r = await pushing;
+        if (r.code === 1) {
+          stoppedInTransaction++;
+          assert.match(r.stderr, /claude-metrics sync: .*(terminat|connection|shut|ended|reach)/i, r.stderr);
+          assert.ok(!r.stderr.includes(server.password));
+        }
+      } finally {
+        // Whatever the assertion says, the next tests need the server back.
+        await server.start();
       }
-      await server.start();
     } else await pushing;
   }
   assert.ok(stoppedInTransaction >= 1, 'the server went down under an open push at least once');

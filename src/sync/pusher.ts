@@ -47,6 +47,7 @@ export function describeSyncError(err: unknown, target: SyncTarget): string {
   else if (code === '28P01' || code === '28000') message = `the team database refused the login: ${message}`;
   else if (/does not support SSL/i.test(message)) message = `the team database has no TLS, and the URL requires it (sslmode): ${message}`;
   else if (/certificate|self[- ]signed|altnames|SSL/i.test(message)) message = `TLS: the team database's certificate was not accepted: ${message}`;
+  else if (code === 'ECONNRESET' || code === 'EPIPE' || /Connection terminated/i.test(message)) message = `the connection to the team database was cut (a restart, a network failure): ${message}`;
   else if (code === '57P01') message = `the team database ended the connection (terminated by an administrator or a restart): ${message}`;
   const password = passwordOf(target.url);
   return password ? message.split(password).join('***') : message;
