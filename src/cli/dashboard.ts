@@ -13,6 +13,7 @@ import { packageRoot, resolveDbPath, resolveSpoolDir } from '../shared/config.js
 import { UsageError, parseOptions } from './usage.js';
 import { isLoopbackHost, isUnspecifiedHost, urlHost } from '../dashboard/server/hosts.js';
 import { SyncTargetError, checkPostgresUrl, redactUrl } from '../sync/target.js';
+import { describeSyncError } from '../sync/sync-error.js';
 
 export const DASHBOARD_TOKEN_ENV = 'CLAUDE_METRICS_DASHBOARD_TOKEN';
 export const DEFAULT_PORT = 7331;
@@ -147,11 +148,11 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
   // --postgres: the first pull must succeed, or nothing starts.
   let team: import('../sync/team-mirror.js').LiveMirror | null = null;
   if (o.postgres !== null) {
-    const { LiveMirror, describeTeamError } = await import('../sync/team-mirror.js');
+    const { LiveMirror } = await import('../sync/team-mirror.js');
     try {
       team = await LiveMirror.start({ url: o.postgres, filters: o.filters, log });
     } catch (err) {
-      log(`cannot start: ${describeTeamError(err, o.postgres)}`);
+      log(`cannot start: ${describeSyncError(err, o.postgres)}`);
       return 1;
     }
   }

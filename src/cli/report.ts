@@ -17,6 +17,7 @@ import { roundCosts } from '../report/round.js';
 import { REPORT_BUDGET_PERIOD, type ReportBudget, withBudget } from '../report/budgets.js';
 import { type Budgets, InvalidConfigError, loadUserConfig, resolveConfigFile } from '../shared/user-config.js';
 import { SyncTargetError, checkPostgresUrl, redactUrl } from '../sync/target.js';
+import { describeSyncError } from '../sync/sync-error.js';
 
 export const REPORT_HELP = `Usage: claude-metrics report <daily|weekly|monthly|session|model|project|blocks|developer> [options]
 
@@ -128,7 +129,7 @@ function writeOut(text: string): void {
  * No budgets: they are one person's. `CLAUDE_METRICS_TEAM_TIMING=1` prints the pull's size and time on stderr.
  */
 async function teamReport(opts: Parsed, url: string): Promise<number> {
-  const { reportMirror, describeTeamError } = await import('../sync/team-mirror.js');
+  const { reportMirror } = await import('../sync/team-mirror.js');
   const fromMs = opts.since ? localDayStart(opts.timeZone, opts.since) : null;
   const toMs = opts.until ? localDayStart(opts.timeZone, nextDay(opts.until)) : null;
   let mirror: Awaited<ReturnType<typeof reportMirror>>;
@@ -139,7 +140,7 @@ async function teamReport(opts: Parsed, url: string): Promise<number> {
   try {
     mirror = await reportMirror(url, { kind: opts.kind, filters: opts.filters, fromMs, toMs });
   } catch (err) {
-    process.stderr.write(`claude-metrics report: ${describeTeamError(err, url)}\n`);
+    process.stderr.write(`claude-metrics report: ${describeSyncError(err, url)}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);

@@ -10,6 +10,7 @@ import { LOG_LEVELS, type LogLevel, createLogger } from '../shared/log.js';
 import { InvalidConfigError, type SyncConfig, type UserConfig, loadUserConfig, resolveConfigFile } from '../shared/user-config.js';
 import { type SyncFlags, type SyncTarget, SyncTargetError, resolveSyncTarget } from '../sync/target.js';
 import { openDatabase } from '../worker/db.js';
+import { describeSyncError } from '../sync/sync-error.js';
 import { UsageError, parseOptions } from './usage.js';
 
 export const SYNC_HELP = `Usage: claude-metrics sync --postgres URL [--once | --save] [--db FILE] [--machine NAME] [--developer NAME] [--json]
@@ -113,17 +114,16 @@ export async function syncCommand(argv: string[]): Promise<number> {
   }
   // Brings the database to the schema with the outbox (an upgrade's first run may be this one).
   openDatabase(dbFile).close();
-  const { Pusher, describeSyncError } = await import('../sync/pusher.js');
+  const { Pusher } = await import('../sync/pusher.js');
   const logger = createLogger(values.once ? 'warn' : level, 'text');
   const pusher = new Pusher({ target, dbFile, clientVersion: packageVersion(), log: logger, pollMs: 1000, batchRows });
   if (values.once || values.save) {
     try {
       const r = await pusher.pushNow();
-      const lag = pusher.state.acked_seq;
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ target: target.shown, machine: target.machine, developer: target.developer, replica_id: pusher.state.replica_id, rows: r.rows, batches: r.batches, cursor: r.cursor, restarted: r.restarted })}\n`);
       } else {
-        process.stdout.write(`synced: ${r.rows} rows in ${r.batches} batches to ${target.shown} as ${target.developer}@${target.machine} (cursor ${lag}${r.restarted ? ', pushed again from the start: the server was ahead of this database' : ''})\n`);
+        process.stdout.write(`synced: ${r.rows} rows in ${r.batches} batches to ${target.shown} as ${target.developer}@${target.machine} (cursor ${r.cursor}${r.restarted ? ', pushed again from the start: the server was ahead of this database' : ''})\n`);
       }
       if (values.save) {
         const file = saveSyncConfig({ postgres: target.url, machine: values.machine, developer: values.developer });
@@ -133,7 +133,7 @@ export async function syncCommand(argv: string[]): Promise<number> {
       }
       return 0;
     } catch (err) {
-      process.stderr.write(`claude-metrics sync: ${describeSyncError(err, target)}\n`);
+      process.stderr.write(`claude-metrics sync: ${describeSyncError(err, target.url)}\n`);
       return 1;
     } finally {
       await pusher.stop();

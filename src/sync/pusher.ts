@@ -12,6 +12,7 @@ import { migrateCentral } from './central-schema.js';
 import { type LocalOutbox, localOutbox } from './outbox.js';
 import { type PushResult, pushChanges } from './push.js';
 import { type SyncState, readSyncState, writeSyncState } from './sync-state.js';
+import { describeSyncError } from './sync-error.js';
 import { type SyncTarget, clientSettings } from './target.js';
 
 export interface PusherOptions {
@@ -34,35 +35,6 @@ export interface PusherOptions {
 
 const MAX_BACKOFF_MS = 60_000;
 const VERIFY_MS = 60_000;
-
-/** A failure's text for a person: node-postgres and net errors, without any password in them. */
-export function describeSyncError(err: unknown, target: SyncTarget): string {
-  let message: string;
-  if (err instanceof AggregateError && err.errors.length) message = (err.errors[0] as Error).message; // localhost's two addresses
-  else message = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: string }).code;
-  if (code === 'ECONNREFUSED') message = `cannot reach the team database (connection refused): ${message}`;
-  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') message = `cannot resolve the team database's host: ${message}`;
-  else if (code === 'ETIMEDOUT' || /timeout/i.test(message)) message = `the team database did not answer in time: ${message}`;
-  else if (code === '28P01' || code === '28000') message = `the team database refused the login: ${message}`;
-  else if (/does not support SSL/i.test(message)) message = `the team database has no TLS, and the URL requires it (sslmode): ${message}`;
-  else if (/certificate|self[- ]signed|altnames|SSL/i.test(message)) message = `TLS: the team database's certificate was not accepted: ${message}`;
-  else if (code === 'ECONNRESET' || code === 'EPIPE' || /Connection terminated/i.test(message)) message = `the connection to the team database was cut (a restart, a network failure): ${message}`;
-  else if (code === '57P01') message = `the team database ended the connection (terminated by an administrator or a restart): ${message}`;
-  const password = passwordOf(target.url);
-  return password ? message.split(password).join('***') : message;
-}
-
-function passwordOf(url: string): string | null {
-  try {
-    const p = new URL(url).password;
-    return p ? decodeURIComponent(p) : null;
-  } catch (err) {
-    // checkPostgresUrl refused such a URL already; nothing to hide in a URL that does not parse.
-    void err;
-    return null;
-  }
-}
 
 export class Pusher {
   private client: pg.Client | null = null;
@@ -140,7 +112,7 @@ export class Pusher {
     } catch (err) {
       await this.dropConnection();
       Object.assign(this.state, {
-        last_error: describeSyncError(err, this.opts.target),
+        last_error: describeSyncError(err, this.opts.target.url),
         last_error_at: new Date().toISOString(),
         consecutive_failures: this.state.consecutive_failures + 1,
       });
@@ -224,7 +196,7 @@ export class Pusher {
     // A connection ended under us (a restart, pg_terminate_backend) emits 'error' outside any
     // query: noted, and the next push connects again.
     client.on('error', (err) => {
-      this.opts.log.debug('sync connection lost', { error: describeSyncError(err, this.opts.target) });
+      this.opts.log.debug('sync connection lost', { error: describeSyncError(err, this.opts.target.url) });
       if (this.client === client) this.client = null;
     });
     try {

@@ -10,14 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { ReplicaRow, TeamInfo } from '../report/dashboard-types.js';
-import { describeSyncError } from './pusher.js';
+import { describeSyncError } from './sync-error.js';
 import { type HighWater, type MirrorDb, type MirrorFilters, type ReportPull, checkCentralSchema, openMirror, pullCentral, pullForReport } from './mirror.js';
 import { clientSettings, redactUrl } from './target.js';
-
-/** A failure's text for a person, the URL's password never in it. */
-export function describeTeamError(err: unknown, url: string): string {
-  return describeSyncError(err, { url, shown: redactUrl(url), machine: '', developer: '' });
-}
 
 /** A connection to the team database as a reader, its schema checked; throws what went wrong. */
 export async function connectReader(url: string, onLost?: (err: Error) => void): Promise<pg.Client> {
@@ -54,7 +49,7 @@ export interface ReportMirror {
   close(): void;
 }
 
-/** A mirror filled for one report; closing it removes it. Throws (password-free messages via describeTeamError) on failure. */
+/** A mirror filled for one report; closing it removes it. Throws (password-free messages via describeSyncError) on failure. */
 export async function reportMirror(url: string, pull: ReportPull): Promise<ReportMirror> {
   const temp = privateTempDir();
   let db: MirrorDb | null = null;
@@ -189,7 +184,7 @@ export class LiveMirror {
       this.client = null;
       await client?.end().catch(() => undefined); // it may be what failed
       const first = !this.state.stale;
-      Object.assign(this.state, { last_error: describeTeamError(err, this.o.url), last_error_at: new Date().toISOString(), stale: true });
+      Object.assign(this.state, { last_error: describeSyncError(err, this.o.url), last_error_at: new Date().toISOString(), stale: true });
       if (first && this.state.pulls > 0) this.o.log(`cannot pull from the team database (figures shown are stale until it answers): ${this.state.last_error}`);
       throw err;
     }
