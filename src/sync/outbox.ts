@@ -1,8 +1,8 @@
-// Reading the local outbox (migration 0010) for a push: this database's replica id, the changes
-// after a cursor in sequence order with each row as it is now (absent = deleted), and the lag
-// behind a cursor. Reads only, each in one read transaction so that a batch is one consistent
-// picture of the database; the pusher's own connection, never the worker's (whose batch
-// transaction may be open across awaits).
+// Reading the local outbox (migration 0010) for a push: this database's replica id, and the
+// changes after a cursor in sequence order with each row as it is now (absent = deleted); the lag
+// behind a cursor that status shows is sync-status.ts's. Reads only, each in one read
+// transaction so that a batch is one consistent picture of the database; the pusher's own
+// connection, never the worker's (whose batch transaction may be open across awaits).
 import type Database from 'better-sqlite3';
 import { SYNCED_TABLES, type SyncedTable, keyOf, localRowSql } from './tables.js';
 
@@ -22,20 +22,12 @@ export interface ChangeBatch {
   tables: TableChanges[];
 }
 
-export interface OutboxLag {
-  /** Changes after the cursor. */
-  rows: number;
-  /** When the oldest of them was made (RFC 3339), null when none. */
-  oldestAt: string | null;
-}
-
 export interface LocalOutbox {
   replicaId(): string;
   /** The highest sequence number given out (0 for none). */
   maxSeq(): number;
   /** Up to `limit` changes after `cursor`, in sequence order. */
   readChanges(cursor: number, limit: number): ChangeBatch;
-  lag(cursor: number): OutboxLag;
 }
 
 interface OutboxEntry {
@@ -52,7 +44,6 @@ export function localOutbox(db: Database.Database): LocalOutbox {
   const replica = db.prepare('SELECT replica_id FROM sync_replica').pluck();
   const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM sync_outbox').pluck();
   const entries = db.prepare('SELECT tbl, session_id, item, seq FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?');
-  const lagRows = db.prepare('SELECT COUNT(*) AS rows, MIN(changed_at) AS oldest FROM sync_outbox WHERE seq > ?');
   const readers = new Map(
     SYNCED_TABLES.map((t) => {
       const sql = localRowSql(t);
@@ -83,9 +74,5 @@ export function localOutbox(db: Database.Database): LocalOutbox {
     maxSeq: () => maxSeq.get() as number,
     // better-sqlite3's transaction() on a connection without writes is a BEGIN…COMMIT of reads.
     readChanges: (cursor, limit) => readBatch(cursor, limit),
-    lag(cursor) {
-      const r = lagRows.get(cursor) as { rows: number; oldest: string | null };
-      return { rows: r.rows, oldestAt: r.oldest };
-    },
   };
 }
