@@ -17,9 +17,7 @@ import { localDayRange } from '../report/spend.js';
 import { resolveConfigFile } from '../shared/user-config.js';
 import { type StatusLineStatus, formatStatusLine, gatherStatusLine } from './install-statusline.js';
 import { type BudgetStatus, budgetProblems, formatBudgets, gatherBudgets } from './status-budgets.js';
-import { type SyncStatus, formatSync, gatherSync, syncProblems } from '../sync/sync-status.js';
-import { SyncTargetError, resolveSyncTarget } from '../sync/target.js';
-import { InvalidConfigError, loadUserConfig } from '../shared/user-config.js';
+import { type SyncStatus, configuredSyncTarget, formatSync, gatherSync, syncProblems } from '../sync/sync-status.js';
 import { openReadConnection } from '../report/read-db.js';
 
 export const DEFAULT_MAX_WAIT_SECONDS = 300;
@@ -156,14 +154,7 @@ export function gatherStatus(options: { spoolDir: string; dbPath: string; maxWai
 
 /** The push to the team database: the target set in the environment or config file, the pusher's state, the lag. */
 function gatherSyncStatus(dbPath: string, readable: boolean, now: Date): SyncStatus {
-  const configured = { shown: null as string | null, error: null as string | null };
-  try {
-    configured.shown = resolveSyncTarget({}, loadUserConfig(resolveConfigFile()).sync)?.shown ?? null;
-  } catch (err) {
-    // An unusable config file is the budgets' problem already (one message, not two).
-    if (err instanceof SyncTargetError) configured.error = err.message;
-    else if (!(err instanceof InvalidConfigError)) throw err;
-  }
+  const configured = configuredSyncTarget(resolveConfigFile());
   if (!readable) return gatherSync(dbPath, configured, null, now.getTime());
   const conn = openReadConnection(dbPath, 1000);
   try {

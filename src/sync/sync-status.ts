@@ -4,7 +4,9 @@
 // read from the outbox through a read-only connection the caller gives. Never loads pg, never
 // connects to PostgreSQL: status must answer while the server is down.
 import type { ReadDb } from '../report/read-db.js';
+import { InvalidConfigError, loadUserConfig } from '../shared/user-config.js';
 import { type SyncState, readSyncState } from './sync-state.js';
+import { SyncTargetError, resolveSyncTarget } from './target.js';
 
 export interface SyncStatus {
   /** A team database is set (flag aside: environment or config file), its URL without password. */
@@ -14,6 +16,18 @@ export interface SyncStatus {
   state: SyncState | null;
   lag: { rows: number; oldest_change_at: string | null; age_seconds: number | null } | null;
   error: string | null;
+}
+
+/** The team database set in the environment or the config file (no flags here): its URL as shown, or why it cannot be used. */
+export function configuredSyncTarget(configFile: string, env: NodeJS.ProcessEnv = process.env): { shown: string | null; error: string | null } {
+  try {
+    return { shown: resolveSyncTarget({}, loadUserConfig(configFile).sync, env)?.shown ?? null, error: null };
+  } catch (err) {
+    if (err instanceof SyncTargetError) return { shown: null, error: err.message };
+    // An unusable config file is the budgets' problem already (one message, not two).
+    if (err instanceof InvalidConfigError) return { shown: null, error: null };
+    throw err;
+  }
 }
 
 /** A lag older than this, with pushes not succeeding, is worth a person's attention. */

@@ -14,7 +14,7 @@ import { type StaticFile, loadStaticFiles, lookupStatic } from './static.js';
 import { InvalidConfigError, loadUserConfig, resolveConfigFile } from '../../shared/user-config.js';
 import { MIN_SCHEMA_VERSION, schemaVersion } from '../../report/queries.js';
 import type { TeamInfo } from '../../report/dashboard-types.js';
-import { SyncTargetError, resolveSyncTarget } from '../../sync/target.js';
+import { configuredSyncTarget } from '../../sync/sync-status.js';
 
 export interface DashboardOptions {
   host: string;
@@ -87,16 +87,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
     }
   };
   // The team database this machine pushes to, as `status` finds it (environment, then config file).
-  const syncConfigured = (): ReturnType<ApiContext['syncConfigured']> => {
-    try {
-      return { shown: resolveSyncTarget({}, loadUserConfig(configFile).sync)?.shown ?? null, error: null };
-    } catch (err) {
-      if (err instanceof SyncTargetError) return { shown: null, error: err.message };
-      // An unusable config file is told with the budgets already.
-      if (err instanceof InvalidConfigError) return { shown: null, error: null };
-      throw err;
-    }
-  };
+  const syncConfigured = (): ReturnType<ApiContext['syncConfigured']> => configuredSyncTarget(configFile);
   const ctx: ApiContext = {
     db,
     dbPath: o.dbPath,
