@@ -5,7 +5,7 @@ import type { ComponentChildren } from 'preact';
 import { type Loc, hrefOf, navigate, sharedParams, withParams } from './router';
 import { PRESETS, type Range, browserTimeZone } from './range';
 import type { BudgetLevel } from '../../report/dashboard-types';
-import { fmtUsd } from './format';
+import { fmtInt, fmtTime, fmtTokens, fmtUsd, shortModel } from './format';
 
 export const VIEWS: Array<[string, string]> = [
   ['/', 'Overview'],
@@ -149,6 +149,29 @@ export interface Column<R> {
   num?: boolean;
   /** The server's sort key for this column, when it sorts. */
   sort?: string;
+}
+
+/** A group's usage over the range, as the branch and developer rows both carry it. */
+export interface UsageRow {
+  models: string[];
+  sessions: number;
+  api_calls: number;
+  total_tokens: number;
+  cost_usd: number;
+  unpriced_calls: number;
+  last_call: string | null;
+}
+
+/** The columns after a group's name: models, sessions, calls, tokens, cost (* when some calls had no price), last call. */
+export function usageColumns<R extends UsageRow>(tz: string): Array<Column<R>> {
+  return [
+    { header: 'Models', cell: (r) => r.models.map(shortModel).join(', ') },
+    { header: 'Sessions', num: true, cell: (r) => fmtInt(r.sessions) },
+    { header: 'Calls', num: true, cell: (r) => fmtInt(r.api_calls) },
+    { header: 'Tokens', num: true, cell: (r) => fmtTokens(r.total_tokens) },
+    { header: 'Cost', num: true, cell: (r) => `${fmtUsd(r.cost_usd)}${r.unpriced_calls > 0 ? '*' : ''}` },
+    { header: 'Last call', cell: (r) => fmtTime(r.last_call, tz) },
+  ];
 }
 
 export function Table<R>({ columns, rows, loc, sort, dir, rowKey, testid }: {

@@ -1,9 +1,9 @@
 // Branches: API calls, tokens and cost per project and git branch over the range (the branch
 // each call's transcript line names); a row links to its sessions. Needs schema 8.
 import type { BranchesAnswer } from '../../../report/dashboard-types';
-import { Card, CostBars, Link, Status, Table } from '../components';
+import { Card, CostBars, Link, Status, Table, usageColumns } from '../components';
 import { allReady, useApi } from '../data';
-import { fmtInt, fmtTime, fmtTokens, fmtUsd, shortModel, shortProject } from '../format';
+import { shortProject } from '../format';
 import { type Range, rangeQuery } from '../range';
 import type { Loc } from '../router';
 
@@ -23,12 +23,7 @@ export function Branches({ loc, range }: { loc: Loc; range: Range }) {
             <Table testid="branches" rowKey={(r) => `${r.project}\n${r.branch}`} rows={d.rows} columns={[
               { header: 'Branch', cell: (r) => <Link loc={loc} to="/sessions" extra={{ project: r.project, branch: r.branch }}>{r.branch}</Link> },
               { header: 'Project', cell: (r) => <span title={r.project}>{shortProject(r.project)}</span> },
-              { header: 'Models', cell: (r) => r.models.map(shortModel).join(', ') },
-              { header: 'Sessions', num: true, cell: (r) => fmtInt(r.sessions) },
-              { header: 'Calls', num: true, cell: (r) => fmtInt(r.api_calls) },
-              { header: 'Tokens', num: true, cell: (r) => fmtTokens(r.total_tokens) },
-              { header: 'Cost', num: true, cell: (r) => `${fmtUsd(r.cost_usd)}${r.unpriced_calls > 0 ? '*' : ''}` },
-              { header: 'Last call', cell: (r) => fmtTime(r.last_call, range.tz) },
+              ...usageColumns<BranchesAnswer['rows'][number]>(range.tz),
             ]} />
           </Card>
         </div>

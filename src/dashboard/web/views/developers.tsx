@@ -4,9 +4,9 @@
 import { useMemo } from 'preact/hooks';
 import type { DevelopersAnswer } from '../../../report/dashboard-types';
 import { Chart, stackedDays } from '../chart';
-import { Card, CostBars, Kpi, Link, Status, Table } from '../components';
+import { Card, CostBars, Kpi, Link, Status, Table, usageColumns } from '../components';
 import { allReady, useApi } from '../data';
-import { fmtInt, fmtTime, fmtTokens, fmtUsd, fmtUsdAxis, shortModel } from '../format';
+import { fmtInt, fmtTokens, fmtUsd, fmtUsdAxis } from '../format';
 import { type Range, rangeQuery } from '../range';
 import type { Loc } from '../router';
 
@@ -40,12 +40,7 @@ export function Developers({ loc, range }: { loc: Loc; range: Range }) {
               <Table testid="developers" rowKey={(r) => r.developer} rows={d.rows} columns={[
                 { header: 'Developer', cell: (r) => <Link loc={loc} to="/sessions" extra={{ developer: r.developer }}>{r.developer}</Link> },
                 { header: 'Machines', cell: (r) => r.machines.join(', ') || '–' },
-                { header: 'Models', cell: (r) => r.models.map(shortModel).join(', ') },
-                { header: 'Sessions', num: true, cell: (r) => fmtInt(r.sessions) },
-                { header: 'Calls', num: true, cell: (r) => fmtInt(r.api_calls) },
-                { header: 'Tokens', num: true, cell: (r) => fmtTokens(r.total_tokens) },
-                { header: 'Cost', num: true, cell: (r) => `${fmtUsd(r.cost_usd)}${r.unpriced_calls > 0 ? '*' : ''}` },
-                { header: 'Last call', cell: (r) => fmtTime(r.last_call, range.tz) },
+                ...usageColumns<DevelopersAnswer['rows'][number]>(range.tz),
               ]} />
             </Card>
           </div>
