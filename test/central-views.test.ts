@@ -11,7 +11,7 @@
 // machine's push.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -228,29 +228,9 @@ test('a call deleted on its machine and pushed is no longer counted; written aga
   assertFigures(teamReport(['daily']).totals, before, 'the call back');
 });
 
-/** `claude-metrics dashboard --postgres URL …` on a free port; resolves once it printed its URL or exited. */
-async function startTeamDashboard(t: { after: (fn: () => Promise<void> | void) => void }, args: string[], dir: string) {
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'dashboard', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env(dir) });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  let done = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      done = true;
-      resolve({ code, signal });
-    }),
-  );
-  t.after(async () => {
-    if (!done) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-  });
-  await waitUntil(() => /dashboard: http:\/\/\S+/.test(stdout) || done, 30_000, () => `the dashboard's URL: ${stdout} ${stderr}`);
-  const port = Number(/dashboard: http:\/\/[^:]+:(\d+)/.exec(stdout)?.[1] ?? 0);
-  return { child, port, exited, stdout: () => stdout, stderr: () => stderr };
+/** `claude-metrics dashboard --postgres URL …` on a free port, with this test's environment (the team mirror's first pull may take a while). */
+function startTeamDashboard(t: { after: (fn: () => Promise<void> | void) => void }, args: string[], dir: string) {
+  return startDashboard(t, null, args, env(dir), 30_000);
 }
 
 /** Calls `get` until `ok` holds of its answer (one request at a time), or fails after `timeoutMs`. */

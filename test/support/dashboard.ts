@@ -18,9 +18,18 @@ export interface RunningDashboard {
   stop: (signal?: NodeJS.Signals) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `claude-metrics dashboard --port 0 --db <db> …args`; resolves once it has printed its URL. */
-export async function startDashboard(t: { after: (fn: () => Promise<void> | void) => void }, db: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningDashboard> {
-  const child = spawn(process.execPath, [CLI, 'dashboard', '--port', '0', '--db', db, ...args], {
+/**
+ * Starts `claude-metrics dashboard --port 0 --db <db> …args` (no --db when `db` is null: a team
+ * dashboard, `--postgres` in args); resolves once it has printed its URL.
+ */
+export async function startDashboard(
+  t: { after: (fn: () => Promise<void> | void) => void },
+  db: string | null,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  startTimeoutMs = 20_000,
+): Promise<RunningDashboard> {
+  const child = spawn(process.execPath, [CLI, 'dashboard', '--port', '0', ...(db === null ? [] : ['--db', db]), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -41,7 +50,7 @@ export async function startDashboard(t: { after: (fn: () => Promise<void> | void
       await exited;
     }
   });
-  await waitUntil(() => /dashboard: http:\/\/\S+/.test(stdout) || done, 20_000, () => `the dashboard's URL: ${stdout} ${stderr}`);
+  await waitUntil(() => /dashboard: http:\/\/\S+/.test(stdout) || done, startTimeoutMs, () => `the dashboard's URL: ${stdout} ${stderr}`);
   const url = /dashboard: (http:\/\/\S+)/.exec(stdout)?.[1];
   assert.ok(url, `no URL printed (stdout: ${stdout}; stderr: ${stderr})`);
   const port = Number(new URL(url).port);
