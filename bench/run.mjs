@@ -291,8 +291,9 @@ async function benchHookStartup({ cfg, tmp, hookJs, baselinePy, pythonAvailable,
     rows.push(['  baseline incl. detached writer*', fmtMs(median(u)), fmtMs(pct(u, 90)), fmtMs(Math.min(...u)), fmtMs(Math.max(...u)), '']);
   }
   table(['contender (spawn -> exit)', 'median', 'p90', 'min', 'max', 'failed'], rows);
-  console.log('  * protocol floor: plain Node doing only what the spool protocol requires of a hook (read stdin through');
-  console.log('    process.stdin, temp file + fsync, rename, folder fsync, print {}), no module, no check: bench/hook-floor.cjs.');
+  console.log('  * protocol floor: plain Node doing only what the spool protocol requires of a hook (read stdin on the event');
+  console.log('    loop through libuv\'s bare pipe handle, temp file + fsync, rename, folder fsync, print {}), no module, no check:');
+  console.log('    bench/hook-floor.cjs.');
   if (by.baseline?.untilWritten.length) {
     console.log('  * informational: spawn until the baseline\'s detached python process has also exited (its DB write done);');
     console.log('    the bench waits for it after every baseline call so that it does not load the next measurement.');

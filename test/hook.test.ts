@@ -1,6 +1,6 @@
 // The hook as a process: what Claude Code runs on every event.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -140,6 +140,71 @@ test('a hook whose timer expired before its first read still spools a payload th
   assert.equal(spoolFiles(sb, 'incoming').length, 5);
 });
 
+test('stdin as a regular file or a FIFO is copied whole; as a FIFO that never closes, within the bound', async (t) => {
+  const sb = sandbox(t);
+  const payload = fs.readFileSync(path.join(FIXTURES, 'payloads', fs.readdirSync(path.join(FIXTURES, 'payloads')).find((n) => n.endsWith('SessionEnd.json'))!));
+  const file = path.join(sb.dir, 'payload.json');
+  fs.writeFileSync(file, payload);
+  const fromFile = await runWithStdin(fs.openSync(file, 'r'), ['--spool', sb.spool]);
+  assert.deepEqual([fromFile.code, fromFile.stderr, fromFile.stdout], [0, '', '{}\n']);
+  const fifo = path.join(sb.dir, 'fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  // The writer opens the FIFO, writes and closes; the hook's end opens it as its stdin.
+  const writer = spawn('sh', ['-c', `cat ${JSON.stringify(file)} > ${JSON.stringify(fifo)}`], { stdio: 'ignore' });
+  const written = new Promise((resolve) => writer.on('close', resolve));
+  const fromFifo = await runWithStdin(fs.openSync(fifo, 'r'), ['--spool', sb.spool]);
+  assert.equal(await written, 0);
+  assert.deepEqual([fromFifo.code, fromFifo.stderr, fromFifo.stdout], [0, '', '{}\n']);
+  const names = spoolFiles(sb, 'incoming');
+  assert.equal(names.length, 2);
+  for (const name of names) assert.ok(fs.readFileSync(path.join(sb.spool, 'incoming', name)).equals(payload));
+  // A FIFO held open by a writer that sends nothing: the bound ends the wait, no file.
+  const holder = fs.openSync(fifo, fs.constants.O_RDWR); // keeps a writer open without blocking
+  t.after(() => fs.closeSync(holder));
+  const stuck = await runWithStdin(fs.openSync(fifo, 'r'), ['--spool', sb.spool], { CLAUDE_METRICS_HOOK_TIMEOUT_MS: '300' });
+  assert.equal(stuck.code, 0);
+  assert.match(stuck.stderr, /stdin stayed open and empty for 300 ms/);
+  assert.equal(spoolFiles(sb, 'incoming').length, 2);
+});
+
+test('where Node offers no bare pipe handle (process.binding gone, or DEP0111 made loud) the hook reads through process.stdin, silently', async (t) => {
+  const sb = sandbox(t);
+  const noBinding = path.join(sb.dir, 'no-binding.cjs');
+  fs.writeFileSync(noBinding, 'delete process.binding;\n');
+  const runs = [
+    await runProcess(process.execPath, ['--require', noBinding, HOOK, '--spool', sb.spool], '{"session_id":"no-binding"}'),
+    await runHook('{"session_id":"pending-deprecation"}', ['--spool', sb.spool], { NODE_OPTIONS: '--pending-deprecation' }),
+  ];
+  for (const r of runs) assert.deepEqual([r.code, r.stderr, r.stdout], [0, '', '{}\n']);
+  const ids = spoolFiles(sb, 'incoming').map((n) => JSON.parse(fs.readFileSync(path.join(sb.spool, 'incoming', n), 'utf8')).session_id);
+  assert.deepEqual(ids.sort(), ['no-binding', 'pending-deprecation']);
+  // The time bound still holds on that path.
+  const child = spawn(process.execPath, ['--require', noBinding, HOOK, '--spool', sb.spool], {
+    env: { ...process.env, CLAUDE_METRICS_HOOK_TIMEOUT_MS: '300' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  child.stdin.destroy();
+  assert.equal(code, 0);
+  assert.match(stderr, /stdin stayed open and empty for 300 ms/);
+});
+
+/** The hook with `fd` (a file or FIFO, closed here once handed over) as its stdin. */
+function runWithStdin(fd: number, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [HOOK, ...args], { env: { ...process.env, ...env }, stdio: [fd, 'pipe', 'pipe'] });
+  fs.closeSync(fd);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 test('an oversized payload is capped at 8 MiB + 1 byte and flagged', async (t) => {
   const sb = sandbox(t);
   const big = Buffer.alloc(9 * 1024 * 1024, 0x20);
@@ -159,10 +224,11 @@ test('--help prints usage and exits 0; an unknown flag is one stderr line, exit 
   assert.match(bad.stderr, /^claude-metrics-hook: unknown argument "--nope"/);
 });
 
-test('the hook loads neither OpenSSL (node:crypto), node:tty nor worker_threads, nor registers signal handlers, for a piped payload', async (t) => {
-  // Each costs start-up time on every Claude Code event (~4, ~2 and ~1.5 ms of a ~25 ms Node 24
-  // start): the bundle maps write-file-atomic's crypto and worker_threads to stand-ins, and tty is
-  // loaded only when stdin is a character device.
+test('the hook loads neither OpenSSL (node:crypto), node:tty, worker_threads nor net and streams, nor registers signal handlers, for a piped payload', async (t) => {
+  // Each costs start-up time on every Claude Code event (~4, ~2, ~1.5 and ~4 ms of a ~25 ms Node 24
+  // start): the bundle maps write-file-atomic's crypto and worker_threads to stand-ins, tty is
+  // loaded only when stdin is a character device, and a socket is read through libuv's bare pipe
+  // handle rather than process.stdin (net.Socket and streams).
   const sb = sandbox(t);
   const loaded = path.join(sb.dir, 'loaded.json');
   const preload = path.join(sb.dir, 'record-modules.cjs');
@@ -177,7 +243,7 @@ test('the hook loads neither OpenSSL (node:crypto), node:tty nor worker_threads,
     const { modules, signals } = JSON.parse(fs.readFileSync(loaded, 'utf8')) as { modules: string[]; signals: number[] };
     assert.deepEqual(signals, [0, 0, 0], 'no signal handlers registered (signal-exit is replaced by a stand-in)');
     assert.ok(modules.includes('NativeModule fs'), 'the list is the real one');
-    for (const heavy of ['NativeModule crypto', 'NativeModule tty', 'NativeModule worker_threads']) {
+    for (const heavy of ['NativeModule crypto', 'NativeModule tty', 'NativeModule worker_threads', 'NativeModule net', 'NativeModule stream']) {
       assert.ok(!modules.includes(heavy), `${heavy} was loaded`);
     }
   }
