@@ -25,9 +25,37 @@ const hookShims = {
     b.onResolve({ filter: /^(node:)?(crypto|worker_threads)$|^signal-exit$/ }, (args) => ({ path: path.resolve(shims[args.path.replace(/^node:/, '')]) }));
   },
 };
+// Node's own modules through require (the banner's createRequire) rather than ESM imports: an
+// ESM import of a builtin builds a namespace of all its exports (node:fs and node:util cost
+// ~3 ms each, ~5 ms for a report's six), a require takes the module Node already loaded.
+const builtinsViaRequire = {
+  name: 'builtins-via-require',
+  setup(b) {
+    const builtins = new Set(builtinModules);
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      if (!builtins.has(args.path.replace(/^node:/, '')) || args.path === 'node:sqlite') return undefined;
+      // The stand-in's own require is the real one, left to Node. A bundled CommonJS dependency's
+      // require() gets a CommonJS stand-in (its module as it is), an import the ESM one below.
+      if (args.namespace === 'builtin' || args.namespace === 'builtin-cjs') return { path: args.path, external: true };
+      return { path: args.path, namespace: args.kind === 'require-call' ? 'builtin-cjs' : 'builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    // An ESM stand-in, not `module.exports = require(…)`: esbuild would wrap that in __toESM, which
+    // copies every property of the module, and asking node:util for its properties' descriptors
+    // loads what it keeps lazily (TextDecoder, util.diff with its colours, process.stderr's stream,
+    // node:stream, worker_threads: ~6.5 ms of a report). Here each export is its own pure read,
+    // which esbuild drops where nothing imports it.
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const names = Object.getOwnPropertyNames(nodeRequire(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      const lines = [`const m = require(${JSON.stringify(args.path)});`, 'const get = (k) => m[k];', 'export default m;'];
+      for (const n of names) lines.push(`export const ${n} = /* @__PURE__ */ get(${JSON.stringify(n)});`);
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
 await build({
   ...common,
-  plugins: [hookShims],
+  plugins: [hookShims, builtinsViaRequire],
   entryPoints: ['src/hook/main.ts'],
   outfile: 'dist/hook.cjs',
   format: 'cjs',
@@ -38,7 +66,7 @@ await build({
 });
 await build({
   ...common,
-  plugins: [hookShims],
+  plugins: [hookShims, builtinsViaRequire],
   entryPoints: ['src/statusline/main.ts'],
   outfile: 'dist/statusline.cjs',
   format: 'cjs',
@@ -109,34 +137,6 @@ await build({
   logLevel: 'warning',
 });
 for (const name of ['index.html', 'favicon.svg']) fs.copyFileSync(path.join('src/dashboard/web', name), path.join('dist/dashboard', name));
-// Node's own modules through require (the banner's createRequire) rather than ESM imports: an
-// ESM import of a builtin builds a namespace of all its exports (node:fs and node:util cost
-// ~3 ms each, ~5 ms for a report's six), a require takes the module Node already loaded.
-const builtinsViaRequire = {
-  name: 'builtins-via-require',
-  setup(b) {
-    const builtins = new Set(builtinModules);
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
-      if (!builtins.has(args.path.replace(/^node:/, '')) || args.path === 'node:sqlite') return undefined;
-      // The stand-in's own require is the real one, left to Node. A bundled CommonJS dependency's
-      // require() gets a CommonJS stand-in (its module as it is), an import the ESM one below.
-      if (args.namespace === 'builtin' || args.namespace === 'builtin-cjs') return { path: args.path, external: true };
-      return { path: args.path, namespace: args.kind === 'require-call' ? 'builtin-cjs' : 'builtin' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
-    // An ESM stand-in, not `module.exports = require(…)`: esbuild would wrap that in __toESM, which
-    // copies every property of the module, and asking node:util for its properties' descriptors
-    // loads what it keeps lazily (TextDecoder, util.diff with its colours, process.stderr's stream,
-    // node:stream, worker_threads: ~6.5 ms of a report). Here each export is its own pure read,
-    // which esbuild drops where nothing imports it.
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
-      const names = Object.getOwnPropertyNames(nodeRequire(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
-      const lines = [`const m = require(${JSON.stringify(args.path)});`, 'const get = (k) => m[k];', 'export default m;'];
-      for (const n of names) lines.push(`export const ${n} = /* @__PURE__ */ get(${JSON.stringify(n)});`);
-      return { contents: lines.join('\n'), loader: 'js' };
-    });
-  },
-};
 // dist/main.js dispatches to each command through a dynamic import: with splitting, every
 // command is its own chunk (dist/<name>-<hash>.js, beside dist/claimer.js, which the worker's
 // chunk finds as ./claimer.js), so a report loads neither the worker nor chokidar.

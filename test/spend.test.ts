@@ -80,3 +80,37 @@ test('callSums: rollups for whole hours, token_usage for the edges, equal to sum
     assert.ok(Math.abs(got.cost_usd - want.cost_usd) < 1e-9);
   }
 });
+
+test('callSums reads the smaller side of a part-hour: a range ending at "now", late in the hour, reads only the calls after it', (t) => {
+  const sb = sandbox(t);
+  buildEmptyDb(sb);
+  const db = new Database(sb.db);
+  t.after(() => db.close());
+  db.pragma('foreign_keys = OFF');
+  const add = db.prepare(`INSERT INTO token_usage (session_id, timestamp, model, input_tokens, output_tokens, cost_usd, message_id, request_id, call_key)
+    VALUES ('s', ?, 'claude-sonnet-4-5', 10, 1, ?, ?, ?, ?)`);
+  // 600 calls in hour 3, one every 6 s, and one after the "now" below, inside the same hour.
+  for (let i = 0; i < 600; i++) add.run(new Date(T0 + 3 * H + i * 6000).toISOString(), 0.001, `m${i}`, `r${i}`, `k${i}`);
+  // Which token_usage ranges were read: each run of the edge query, by its bounds.
+  const read: string[] = [];
+  const spy = {
+    prepare(sql: string) {
+      const st = db.prepare(sql);
+      if (!/FROM token_usage WHERE timestamp >= \?/.test(sql)) return st;
+      return { get: (a: string, b: string) => (read.push(`${a.slice(11, 19)}-${b.slice(11, 19)}`), st.get(a, b)) };
+    },
+  } as unknown as Parameters<typeof callSums>[0];
+  const now = T0 + 3 * H + 50 * 60_000; // 50 minutes into hour 3: calls 0..499 are before it
+  const block = callSums(spy, T0 + H, now + 1);
+  assert.equal(block.calls, 501, 'calls at or before now');
+  assert.ok(Math.abs(block.cost_usd - 0.501) < 1e-9);
+  assert.deepEqual(read, ['09:50:00-10:00:00'], 'only the last ten minutes of the hour were read, not the fifty before now');
+  read.length = 0;
+  // Ten minutes into the hour, the part itself is the smaller side.
+  assert.equal(callSums(spy, T0 + H, T0 + 3 * H + 10 * 60_000).calls, 100);
+  assert.deepEqual(read, ['09:00:00-09:10:00']);
+  read.length = 0;
+  // A range inside one hour, most of it: the hour's rollup less both outer parts.
+  assert.equal(callSums(spy, T0 + 3 * H + 60_000, T0 + 3 * H + 55 * 60_000).calls, 540);
+  assert.deepEqual(read, ['09:00:00-09:01:00', '09:55:00-10:00:00']);
+});

@@ -134,18 +134,44 @@ export function callSums(db: ReadDb, startMs: number, endMs: number): CallSums {
   const st = statementsOf(db);
   const iso = (ms: number): string => new Date(ms).toISOString();
   const fromCalls = (a: number, b: number): CallSums => {
-    if (!(a < b)) return { calls: 0, unpriced_calls: 0, cost_usd: 0 };
+    if (!(a < b)) return NO_CALLS;
     const r = st.calls.get(iso(a), iso(b)) as CallSums;
     return { calls: Number(r.calls), unpriced_calls: Number(r.unpriced_calls), cost_usd: Number(r.cost_usd) };
   };
+  const hours = st.hours;
+  if (hours === null) return fromCalls(startMs, endMs);
+  const fromHours = (first: number, end: number): CallSums => {
+    if (!(first < end)) return NO_CALLS;
+    const r = hours.get(first, end) as CallSums;
+    return { calls: Number(r.calls), unpriced_calls: Number(r.unpriced_calls), cost_usd: Number(r.cost_usd) };
+  };
+  // A part of one hour, [a, b): its calls counted directly when it is the smaller half, else the
+  // hour's rollup less the calls outside it. "Today" and the active block end at now, most of the
+  // way through the current hour, whose outside part is the future: no call at all to read.
+  const partHour = (a: number, b: number): CallSums => {
+    if (!(a < b)) return NO_CALLS;
+    if (b - a <= HOUR_MS / 2) return fromCalls(a, b);
+    const hour = Math.floor(a / HOUR_MS);
+    return minus(fromHours(hour, hour + 1), fromCalls(hour * HOUR_MS, a), fromCalls(b, (hour + 1) * HOUR_MS));
+  };
   const firstHour = Math.ceil(startMs / HOUR_MS);
   const endHour = Math.floor(endMs / HOUR_MS);
-  if (st.hours === null || firstHour >= endHour) return fromCalls(startMs, endMs);
-  const whole = st.hours.get(firstHour, endHour) as CallSums;
-  const parts = [fromCalls(startMs, firstHour * HOUR_MS), fromCalls(endHour * HOUR_MS, endMs)];
+  if (firstHour > endHour) return partHour(startMs, endMs); // inside one hour
+  return plus(fromHours(firstHour, endHour), partHour(startMs, firstHour * HOUR_MS), partHour(endHour * HOUR_MS, endMs));
+}
+
+const NO_CALLS: CallSums = { calls: 0, unpriced_calls: 0, cost_usd: 0 };
+
+function plus(...sums: CallSums[]): CallSums {
+  return sums.reduce((a, b) => ({ calls: a.calls + b.calls, unpriced_calls: a.unpriced_calls + b.unpriced_calls, cost_usd: a.cost_usd + b.cost_usd }));
+}
+
+/** `whole` less the `parts` of it; a cost never goes below 0 through rounding. */
+function minus(whole: CallSums, ...parts: CallSums[]): CallSums {
+  const part = plus(NO_CALLS, ...parts);
   return {
-    calls: Number(whole.calls) + parts[0]!.calls + parts[1]!.calls,
-    unpriced_calls: Number(whole.unpriced_calls) + parts[0]!.unpriced_calls + parts[1]!.unpriced_calls,
-    cost_usd: Number(whole.cost_usd) + parts[0]!.cost_usd + parts[1]!.cost_usd,
+    calls: whole.calls - part.calls,
+    unpriced_calls: whole.unpriced_calls - part.unpriced_calls,
+    cost_usd: part.calls === 0 ? whole.cost_usd : Math.max(0, whole.cost_usd - part.cost_usd),
   };
 }

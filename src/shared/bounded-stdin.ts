@@ -34,7 +34,7 @@ export function readBoundedStdin(options: BoundedStdinOptions, done: Done, faile
   } catch {
     stat = undefined; // no fd 0: process.stdin reports it in its own words
   }
-  if (stat?.isFile()) return readFileStdin(options.capBytes, done, failed);
+  if (stat?.isFile()) return readFileStdin(options.capBytes, stat.size, done, failed);
   const raw = stat && (stat.isSocket() || stat.isFIFO()) ? openRawStdin() : undefined;
   const collector = collectBounded(options, done, failed, () => raw?.stop());
   if (raw) raw.start(collector);
@@ -93,12 +93,23 @@ function collectBounded(options: BoundedStdinOptions, done: Done, failed: Failed
   };
 }
 
-/** A regular file cannot block: read it in place, up to the cap. */
-function readFileStdin(capBytes: number, done: Done, failed: Failed): void {
-  const buffer = Buffer.allocUnsafe(capBytes);
+/** A regular file cannot block: read it in place, up to the cap, in a buffer of its size. */
+function readFileStdin(capBytes: number, size: number, done: Done, failed: Failed): void {
+  let buffer = Buffer.allocUnsafe(Math.min(capBytes, size + 1));
   let total = 0;
   try {
-    for (let n = 1; n > 0 && total < capBytes; total += n) n = fs.readSync(0, buffer, total, capBytes - total, null);
+    for (;;) {
+      if (total === buffer.length) {
+        if (total >= capBytes) break;
+        // The file grew since fstat: room for more, up to the cap.
+        const bigger = Buffer.allocUnsafe(Math.min(capBytes, buffer.length * 2));
+        buffer.copy(bigger, 0, 0, total);
+        buffer = bigger;
+      }
+      const n = fs.readSync(0, buffer, total, buffer.length - total, null);
+      if (n === 0) break;
+      total += n;
+    }
   } catch (err) {
     return failed(err as Error);
   }
