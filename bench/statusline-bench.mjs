@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { BIG_CWD, buildClaudeHome, DEFAULT_FIXTURES, fmtMB } from './transcript-bench.mjs';
 import { ensureCcusage } from './ccusage.mjs';
@@ -264,6 +265,7 @@ async function startupRounds({ cfg, problems, misses, work, env, cwd, payload, s
       quietStderr: true,
     },
     { key: 'warm', label: 'ccusage statusline, warm**', cmd: process.execPath, args: ccArgs, env: { ...env, TMPDIR: warmTmp } },
+    { key: 'leanest', label: 'status line floor****', cmd: process.execPath, args: [path.join(path.dirname(fileURLToPath(import.meta.url)), 'statusline-floor.cjs'), spool, db] },
   ];
   const cold = { key: 'cold', label: 'ccusage statusline, cold***', cmd: process.execPath, args: ccArgs };
   for (const c of [...contenders, cold]) {
@@ -342,6 +344,9 @@ async function startupRounds({ cfg, problems, misses, work, env, cwd, payload, s
   ratio('ours / node -e 0', by.floor, TARGET_FLOOR, 'ours/node-e-0');
   ratio('ours / ccusage warm', by.warm, TARGET_WARM, 'ours/ccusage-warm');
   ratio('ours / ccusage cold', by.cold, TARGET_COLD, 'ours/ccusage-cold');
+  const leanest = median(by.leanest.times);
+  rows.push(['status line floor / node -e 0', fmtRatio(leanest / median(by.floor.times)), fmtRatio(perRound(by.leanest, by.floor)), '', '']);
+  rows.push(['ours / status line floor', fmtRatio(ours / leanest), fmtRatio(perRound(by.ours, by.leanest)), '', '']);
   console.log('');
   table(['ratio', 'of medians', 'median of per-round', 'target', ''], rows);
   console.log('  * the same command with --db naming no file: Node start, reading stdin, spooling it, printing the line from the');
@@ -355,6 +360,9 @@ async function startupRounds({ cfg, problems, misses, work, env, cwd, payload, s
   if (warmRecomputed.length) console.log(`    ${warmRecomputed.length} measured warm call(s) recomputed anyway and are left out (median ${fmtMs(median(warmRecomputed))}).`);
   console.log(`  *** its first call: TMPDIR a new empty folder each time (${coldTmps} runs, spread over the rounds); ${coldCached} of them left a cache file.`);
   console.log('    The page cache is warm (the history was just written and imported).');
+  console.log('  **** bench/statusline-floor.cjs: the least a Node status line does that spools its stdin by the protocol and shows');
+  console.log('    costs from this database, with no module and no check (bare pipe handle, temp file + fsync, rename, folder fsync,');
+  console.log('    node:sqlite: the session row and today from usage_hours, one line): what is left above it is our own code.');
   // eslint-disable-next-line no-control-regex
   const plain = (line) => line.replace(/\x1b\[[0-9;]*m/g, '');
   for (const c of [by.ours, by.warm]) if (c.lines[0] !== undefined) console.log(`  ${c.key === 'ours' ? 'our line    ' : 'ccusage line'}: ${plain(c.lines[0])}${plain(c.lines[0]) !== c.lines[0] ? '   (colours removed here)' : ''}`);
