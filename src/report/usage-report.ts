@@ -9,7 +9,7 @@
 import type { ReadDb } from './read-db.js';
 import type { Figures, ModelFigures, ReportKind, ReportOptions, Row } from './queries.js';
 import { type Grain, type OffsetPeriod, bucketSql, offsetPeriods } from './time.js';
-import { READABLE, SUMS, dayBucketSql, daySumsSql, hasRollups, hourParams, localDaySql, movedHours, wholeHours } from './hours.js';
+import { READABLE, SUMS, dayBucketSql, daySumsSql, hasRollups, hasSessionRollup, hourParams, localDaySql, movedHours, sessionSumsSql, wholeHours } from './hours.js';
 
 /** The range asked for: instants (null = open) and the RFC 3339 bounds the SQL compares. */
 export interface Range {
@@ -41,7 +41,7 @@ const NO_CALLS_FIGURES = `s.session_id, 'unknown' AS model, 0 AS api_calls, 0 AS
 const COLS = SUMS.join(', ');
 
 /** The SQL sources, with the pseudo-calls' arms only when there are such sessions in range. */
-function sources(withNoCalls: boolean, open: boolean): { calls: string; hours: string; sessionHours: string; noCallsHours: string | null } {
+function sources(withNoCalls: boolean, open: boolean, withSessionRollup: boolean): { calls: string; sessionSums: string; sessionHours: string; noCallsHours: string | null } {
   const noCallsHours = withNoCalls ? `SELECT unixepoch(COALESCE(s.start_time, s.end_time)) / 3600 AS hour, ${NO_CALLS_FIGURES} ${NO_CALLS}` : null;
   return {
     // Per call from token_usage (times SQLite can read only, as the rollups); the pseudo-calls at their start.
@@ -50,9 +50,9 @@ function sources(withNoCalls: boolean, open: boolean): { calls: string; hours: s
         COALESCE(t.cache_creation_tokens, 0) AS cache_creation_tokens, COALESCE(t.cache_read_tokens, 0) AS cache_read_tokens, COALESCE(t.cost_usd, 0) AS cost_usd
       FROM token_usage t WHERE t.timestamp >= @from AND t.timestamp < @to AND ${READABLE.replaceAll('timestamp', 't.timestamp')}
       ${withNoCalls ? `UNION ALL SELECT COALESCE(s.start_time, s.end_time), ${NO_CALLS_FIGURES} ${NO_CALLS}` : ''}`,
-    // usage_hours rows in range, and the pseudo-calls at their UTC hour.
-    hours: `SELECT hour, session_id, model, ${COLS} FROM usage_hours WHERE hour >= @fromH AND hour < @toH${noCallsHours ? ` UNION ALL ${noCallsHours}` : ''}`,
-    // The same rows' hour, session and model only; unbounded, from the narrower session index.
+    // Sums per session and model in range (hours.ts), and the pseudo-calls at their UTC hour.
+    sessionSums: `${sessionSumsSql(withSessionRollup, open)}${noCallsHours ? ` UNION ALL SELECT session_id, model, hour, hour, ${COLS} FROM (${noCallsHours})` : ''}`,
+    // usage_hours' hour, session and model in range; unbounded, from the narrower session index.
     sessionHours: `SELECT hour, session_id, model FROM usage_hours ${open ? 'INDEXED BY usage_hours_session' : ''} WHERE hour >= @fromH AND hour < @toH${
       noCallsHours ? ` UNION ALL SELECT hour, session_id, model FROM (${noCallsHours})` : ''}`,
     noCallsHours,
@@ -117,8 +117,8 @@ function machinesOf(db: ReadDb, keyed: string, params: Params): Sums['machines']
 export function usageReport(db: ReadDb, o: ReportOptions, range: Range, source: 'auto' | 'calls' = 'auto'): UsageResult {
   const params: Params = { from: range.from, to: range.to, ...hourParams(range.fromMs, range.toMs) };
   const noCalls = value<number>(db, `SELECT count(*) ${NO_CALLS}`, params);
-  const src = sources(noCalls > 0, range.fromMs === null && range.toMs === null);
   const haveRollups = source === 'auto' && hasRollups(db);
+  const src = sources(noCalls > 0, range.fromMs === null && range.toMs === null, haveRollups && hasSessionRollup(db));
   let { firstMs, lastMs } = boundsOf(db, params, noCalls > 0, haveRollups);
   const grain: Grain | null = o.kind === 'daily' ? 'day' : o.kind === 'weekly' ? 'week' : o.kind === 'monthly' ? 'month' : null;
   // The offsets in force over the data (the range itself when bounded on both sides), a day beyond.
@@ -169,8 +169,9 @@ function fromCalls(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: O
 function fromRollups(
   db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>, lo: number, hi: number, data: [number, number] | null,
 ): Sums {
-  // The distinct sessions with calls in range (the pseudo-calls' sessions have none).
-  const bySession = `SELECT session_id FROM (${src.sessionHours}) GROUP BY session_id`;
+  // The distinct sessions with calls in range (with the pseudo-calls' own sessions), in key order
+  // when the range is open.
+  const bySession = `SELECT session_id FROM (${src.sessionSums}) GROUP BY session_id`;
   if (grain) {
     const lday = localDaySql('hour', periods);
     const b = dayBucketSql(grain, 'd', o.weekStart, lo, hi);
@@ -186,8 +187,11 @@ function fromRollups(
     // counts there; only the others (crossing a local midnight, week or month) are looked up hour
     // by hour through the session index. Not a count(DISTINCT) over every hour, sorted by key.
     const keyOf = (hour: string): string => dayBucketSql(grain, localDaySql(hour, periods), o.weekStart, lo, hi).key;
-    const spread = all<{ k: string; n: number; total: number }>(db, `WITH spans AS MATERIALIZED (SELECT session_id, min(hour) AS a, max(hour) AS b FROM (${src.sessionHours}) GROUP BY session_id),
-        keyed AS (SELECT session_id, a, b, ${keyOf('a')} AS ka, ${keyOf('b')} AS kb FROM spans)
+    // Materialized steps: each span's local days once, then their keys once (inlined, SQLite would
+    // evaluate the local day in every branch of a month's step function, and the keys per use).
+    const spread = all<{ k: string; n: number; total: number }>(db, `WITH spans AS MATERIALIZED (SELECT session_id, min(a) AS a, max(b) AS b FROM (${src.sessionSums}) GROUP BY session_id),
+        days AS MATERIALIZED (SELECT session_id, a, b, ${localDaySql('a', periods)} AS da, ${localDaySql('b', periods)} AS db FROM spans),
+        keyed AS MATERIALIZED (SELECT session_id, a, b, ${dayBucketSql(grain, 'da', o.weekStart, lo, hi).key} AS ka, ${dayBucketSql(grain, 'db', o.weekStart, lo, hi).key} AS kb FROM days)
       SELECT ${b.label('k')} AS k, n, total FROM (
         SELECT k, count(*) AS n FROM (SELECT ka AS k, session_id FROM keyed WHERE ka = kb
           UNION ALL SELECT DISTINCT ${keyOf('h.hour')}, h.session_id FROM keyed s JOIN usage_hours h ON h.session_id = s.session_id AND h.hour >= s.a AND h.hour <= s.b WHERE s.ka <> s.kb)
@@ -207,13 +211,13 @@ function fromRollups(
     // of the session index: no sort), a flag per model of the parts: not a count(DISTINCT) per model.
     const flags = parts.map((p, i) => `, max(model = ${sqlText(p.model)}) AS m${i}`).join('');
     const sums = parts.map((_, i) => `, sum(m${i}) AS m${i}`).join('');
-    const r = all<Record<string, number>>(db, `SELECT count(*) AS total${sums} FROM (SELECT session_id${flags} FROM (${src.sessionHours}) GROUP BY session_id)`, params)[0]!;
+    const r = all<Record<string, number>>(db, `SELECT count(*) AS total${sums} FROM (SELECT session_id${flags} FROM (${src.sessionSums}) GROUP BY session_id)`, params)[0]!;
     parts.forEach((p, i) => (p.sessions = Number(r[`m${i}`] ?? 0)));
     return { parts, sessions: new Map(), total: Number(r.total) };
   }
   // project, developer: a column of the sessions (their working folder, who pushed them).
   const machine = o.kind === 'developer' ? ', p.machine AS machine' : '';
-  const keyed = `SELECT ${BY_SESSION[o.kind]} AS k${machine}, x.* FROM (${src.hours}) x LEFT JOIN sessions p ON p.session_id = x.session_id`;
+  const keyed = `SELECT ${BY_SESSION[o.kind]} AS k${machine}, x.* FROM (${src.sessionSums}) x LEFT JOIN sessions p ON p.session_id = x.session_id`;
   const parts = all<Part>(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
   // A session has one key (its row of sessions): its distinct sessions grouped first (in the
   // session index's order), then counted per key; their sum is the range's.
