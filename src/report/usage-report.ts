@@ -59,9 +59,10 @@ function sources(withNoCalls: boolean, open: boolean, withSessionRollup: boolean
   };
 }
 
-/** The parameters a statement names (node:sqlite refuses the others). */
+/** The parameters a statement names (node:sqlite refuses the others), from one scan of its text. */
 function bind(sql: string, params: Params): Params {
-  return Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`@${k}\\b`).test(sql)));
+  const named = new Set(sql.match(/@\w+/g));
+  return Object.fromEntries(Object.entries(params).filter(([k]) => named.has(`@${k}`)));
 }
 
 function all<T>(db: ReadDb, sql: string, params: Params): T[] {
@@ -200,15 +201,15 @@ function fromRollups(
     // counts there; only the others (crossing a local midnight, week or month) are looked up hour
     // by hour through the session index. Not a count(DISTINCT) over every hour, sorted by key.
     const keyOf = (hour: string): string => dayBucketSql(grain, localDaySql(hour, periods), o.weekStart, lo, hi).key;
-    // Materialized steps: each span's local days once, then their keys once (inlined, SQLite would
-    // evaluate the local day in every branch of a month's step function, and the keys per use).
-    const spread = all<{ k: string; n: number; total: number }>(db, `WITH spans AS MATERIALIZED (SELECT session_id, min(a) AS a, max(b) AS b FROM (${src.sessionSums}) GROUP BY session_id),
-        days AS MATERIALIZED (SELECT session_id, a, b, ${localDaySql('a', periods)} AS da, ${localDaySql('b', periods)} AS db FROM spans),
-        keyed AS MATERIALIZED (SELECT session_id, a, b, ${dayBucketSql(grain, 'da', o.weekStart, lo, hi).key} AS ka, ${dayBucketSql(grain, 'db', o.weekStart, lo, hi).key} AS kb FROM days)
+    // Each span's local days in one materialized step (inlined, SQLite would evaluate the local
+    // day in every branch of a month's step function); the keys from those columns.
+    const spread = all<{ k: string; n: number; total: number }>(db, `WITH days AS MATERIALIZED (SELECT session_id, a, b, ${localDaySql('a', periods)} AS da, ${localDaySql('b', periods)} AS db
+          FROM (SELECT session_id, min(a) AS a, max(b) AS b FROM (${src.sessionSums}) GROUP BY session_id)),
+        keyed AS (SELECT session_id, a, b, ${dayBucketSql(grain, 'da', o.weekStart, lo, hi).key} AS ka, ${dayBucketSql(grain, 'db', o.weekStart, lo, hi).key} AS kb FROM days)
       SELECT ${b.label('k')} AS k, n, total FROM (
         SELECT k, count(*) AS n FROM (SELECT ka AS k, session_id FROM keyed WHERE ka = kb
           UNION ALL SELECT DISTINCT ${keyOf('h.hour')}, h.session_id FROM keyed s JOIN usage_hours h ON h.session_id = s.session_id AND h.hour >= s.a AND h.hour <= s.b WHERE s.ka <> s.kb)
-        GROUP BY k), (SELECT count(*) AS total FROM spans)`, params);
+        GROUP BY k), (SELECT count(*) AS total FROM days)`, params);
     const sessions = new Map(spread.map((r) => [r.k, r.n]));
     const total = spread[0]?.total ?? 0;
     if (modelSessions(o)) {
