@@ -363,3 +363,23 @@ test('report session reads the sessions of a range in start order from index ses
     db.close();
   }
 });
+
+test('the usage reports find the sessions without calls by their partial index, not by sessions_start', (t) => {
+  const sb = sandbox(t);
+  buildFixtureDb(sb);
+  const db = new Database(sb.db, { readonly: true, fileMustExist: true });
+  try {
+    const plans: string[] = [];
+    const spy = {
+      prepare: (sql: string) => {
+        if (sql.startsWith('SELECT count(*) FROM sessions s')) plans.push((db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ from: '2026-01-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' }) as Json[]).map((r) => r.detail).join(' / '));
+        return db.prepare(sql);
+      },
+    };
+    runReport(spy, { kind: 'daily', timeZone: 'UTC', since: '2026-01-01', until: '2026-11-30', breakdown: false, weekStart: 1 });
+    assert.equal(plans.length, 1, plans.join('\n'));
+    assert.match(plans[0]!, /SCAN s USING INDEX sessions_without_calls/, plans[0]);
+  } finally {
+    db.close();
+  }
+});

@@ -31,8 +31,12 @@ export interface UsageResult {
 
 type Params = Record<string, number | string>;
 
-/** Sessions the old hook wrote without any call: one pseudo-call each, at their start, in range. */
-const NO_CALLS = `FROM sessions s WHERE COALESCE(s.start_time, s.end_time) >= @from AND COALESCE(s.start_time, s.end_time) < @to
+/**
+ * Sessions the old hook wrote without any call: one pseudo-call each, at their start, in range.
+ * The range's terms under a unary + so that they cannot use sessions_start (migration 0014):
+ * the few sessions without calls are found by their partial index, not every session of the range.
+ */
+const NO_CALLS = `FROM sessions s WHERE +COALESCE(s.start_time, s.end_time) >= @from AND +COALESCE(s.start_time, s.end_time) < @to
     AND unixepoch(COALESCE(s.start_time, s.end_time)) IS NOT NULL AND COALESCE(s.api_calls, 0) = 0
     AND NOT EXISTS (SELECT 1 FROM token_usage u WHERE u.session_id = s.session_id)`;
 const NO_CALLS_FIGURES = `s.session_id, 'unknown' AS model, 0 AS api_calls, 0 AS unpriced_calls, COALESCE(s.input_tokens, 0) AS input_tokens,
