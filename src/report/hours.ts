@@ -105,16 +105,36 @@ export function dayBucketSql(grain: Grain, d: string, weekStart: number, loMs: n
  * so that daySumsSql reads those hours of usage_hours by its key instead of testing every row.
  */
 export function movedHours(periods: OffsetPeriod[], shift: number, loMs: number, hiMs: number): number[] {
-  const breaks = periods.slice(1).map((p) => p.fromMs / HOUR_MS);
-  const offsets = periods.map((p) => p.offsetSeconds / 3600);
+  const first = Math.floor(loMs / HOUR_MS);
+  const last = Math.ceil(hiMs / HOUR_MS);
   const moved: number[] = [];
-  let i = 0;
-  for (let h = Math.floor(loMs / HOUR_MS); h <= Math.ceil(hiMs / HOUR_MS); h++) {
-    while (i < breaks.length && h >= breaks[i]!) i++;
-    // SQLite's integer division truncates, as Math.trunc.
-    if (Math.trunc((h + offsets[i]!) / 24) !== Math.trunc(h / 24) + shift) moved.push(h);
-  }
+  // Period i holds the hours from its start (the first period: every hour before the second's).
+  periods.forEach((p, i) => {
+    const a = i === 0 ? first : Math.max(first, Math.ceil(p.fromMs / HOUR_MS));
+    const b = i + 1 < periods.length ? Math.min(last, Math.ceil(periods[i + 1]!.fromMs / HOUR_MS) - 1) : last;
+    if (a <= b) moved.push(...segmentMoved(a, b, p.offsetSeconds / 3600, shift));
+  });
   return moved;
+}
+
+/**
+ * The moved hours of [a, b] under one offset (hours). SQLite's integer division truncates: at
+ * hours and local hours from 0 on, as floor, so whether an hour moves depends only on its hour
+ * of the UTC day, and the hours are listed day by day (a year: ~700 of 8,760, in order).
+ */
+function segmentMoved(a: number, b: number, offset: number, shift: number): number[] {
+  const moves = (h: number): boolean => Math.trunc((h + offset) / 24) !== Math.trunc(h / 24) + shift;
+  const out: number[] = [];
+  if (a < 0 || a + offset < 0) {
+    for (let h = a; h <= b; h++) if (moves(h)) out.push(h);
+    return out;
+  }
+  const residues: number[] = [];
+  for (let r = 0; r < 24; r++) if (Math.floor((r + offset) / 24) !== shift) residues.push(r);
+  for (let day = Math.floor(a / 24) * 24; day <= b; day += 24) {
+    for (const r of residues) if (day + r >= a && day + r <= b) out.push(day + r);
+  }
+  return out;
 }
 
 /**
