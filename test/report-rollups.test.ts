@@ -20,7 +20,7 @@ import { usageReport } from '../src/report/usage-report.ts';
 function assertRollups(file: string, when: string): void {
   const r = rollupMismatches(file);
   assert.deepEqual(r.problems, [], when);
-  assert.ok(r.hours > 0 && r.days > 0, `${when}: rollups empty`);
+  assert.ok(r.hours > 0 && r.days > 0 && r.sessions > 0, `${when}: rollups empty`);
 }
 
 test('the rollups equal token_usage once the worker has applied the recorded sessions', (t) => {
@@ -104,6 +104,30 @@ test('other writers: inserts, updates and deletes made straight in SQL keep the 
     db.close();
   }
   assertRollups(sb.db, 'updated and deleted');
+});
+
+test('usage_sessions follows any writer of usage_hours itself: an hour re-keyed, summed into, deleted', (t) => {
+  const sb = sandbox(t);
+  buildEmptyDb(sb);
+  insertCalls(sb.db, 200);
+  const db = new Database(sb.db);
+  try {
+    db.exec(`UPDATE usage_hours SET hour = hour + 1000 WHERE hour % 3 = 0 AND session_id = 's1';
+      UPDATE usage_hours SET model = 'moved' WHERE hour % 4 = 0 AND session_id = 's2';
+      UPDATE usage_hours SET session_id = 's9' WHERE hour % 5 = 0 AND session_id = 's3';
+      UPDATE usage_hours SET api_calls = api_calls + 2, cost_usd = cost_usd + 0.5 WHERE hour % 2 = 0;
+      DELETE FROM usage_hours WHERE hour % 7 = 0;`);
+    const want = db
+      .prepare(`SELECT session_id, model, min(hour) AS first_hour, max(hour) AS last_hour, sum(api_calls) AS api_calls, sum(unpriced_calls) AS unpriced_calls,
+          sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens,
+          sum(cache_read_tokens) AS cache_read_tokens, round(sum(cost_usd), 9) AS cost_usd FROM usage_hours GROUP BY 1, 2 ORDER BY 1, 2`)
+      .all();
+    const got = db.prepare('SELECT session_id, model, first_hour, last_hour, api_calls, unpriced_calls, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, round(cost_usd, 9) AS cost_usd FROM usage_sessions ORDER BY 1, 2').all();
+    assert.ok(want.length > 7);
+    assert.deepEqual(got, want);
+  } finally {
+    db.close();
+  }
 });
 
 test('an older database is backfilled by migration 0009 when the worker opens it', (t) => {

@@ -211,12 +211,14 @@ function blocksFromHours(db: ReadDb, lo: string, toMs: number | null, nowMs: num
         UNION ALL SELECT (SELECT min(hour) FROM usage_hours WHERE hour >= b.s + 5 AND hour < @endH) FROM b WHERE b.s IS NOT NULL)
       SELECT s,
         (SELECT json_array(sum(api_calls), sum(unpriced_calls), sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens),
-            sum(cache_read_tokens), sum(cost_usd), json_group_array(DISTINCT session_id), json_group_array(DISTINCT model))
+            sum(cache_read_tokens), sum(cost_usd), json_group_array(session_id), json_group_array(model))
           FROM usage_hours WHERE hour >= b.s AND hour < min(b.s + 5, @nowH)) AS f,
         (SELECT min(timestamp) FROM token_usage WHERE timestamp >= ${iso('b.s * 3600')} AND timestamp < ${iso('b.s * 3600 + 3600')} AND ${READABLE}) AS first,
         (SELECT max(timestamp) FROM token_usage WHERE timestamp >= ${iso('b.s * 3600')} AND timestamp < ${iso('min(b.s + 5, @nowH) * 3600')} AND ${READABLE}) AS last
       FROM b WHERE s IS NOT NULL`)
     .all({ loH: Math.floor(parseUtc(lo) / HOUR_MS), endH: Math.min(nowH, toMs === null ? nowH : Math.ceil(toMs / HOUR_MS)), nowH }) as Array<{ s: number; f: string; first: string; last: string }>;
+  // Each hour's sessions and models as they come (the Sets keep one of each): a DISTINCT in SQL
+  // built two temporary B-trees per block.
   const blocks = rows.map((r) => {
     const b = new BlockAcc(r.s * HOUR_MS, r.s * HOUR_MS + BLOCK_MS);
     const [calls, unpriced, input, output, cacheWrite, cacheRead, cost, sessions, models] = JSON.parse(r.f) as [number, number, number, number, number, number, number, string[], string[]];

@@ -1,9 +1,11 @@
-// The rollups of migration 0009 as the reports read them: usage_hours (token_usage summed per UTC
-// hour, session and model) and usage_days (per UTC day and model), kept by triggers. Whether they
+// The rollups of migrations 0009 and 0013 as the reports read them: usage_hours (token_usage summed
+// per UTC hour, session and model), usage_days (per UTC day and model) and usage_sessions (per
+// session and model, with its first and last hour), kept by triggers. Whether they
 // can answer for a time zone and range, and the SQL sources built on them. A UTC hour lies in a
 // single local day only where the offset is a whole number of hours changing at whole hours
 // (every zone but a few such as Asia/Kolkata, +05:30, or Australia/Lord_Howe, whose DST moves 30
-// minutes); elsewhere the reports read token_usage (usage-report.ts). Pure but for hasRollups.
+// minutes); elsewhere the reports read token_usage (usage-report.ts). Pure but for hasRollups and
+// hasSessionRollup.
 import type { ReadDb } from './read-db.js';
 import type { Grain, OffsetPeriod } from './time.js';
 
@@ -16,6 +18,29 @@ export const SUMS = ['api_calls', 'unpriced_calls', 'input_tokens', 'output_toke
 /** Whether the database has the rollups (a database the worker has not upgraded yet may not). */
 export function hasRollups(db: ReadDb): boolean {
   return db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('usage_hours', 'usage_days')").pluck().get() === 2;
+}
+
+/** Whether the database has usage_sessions (migration 0013; a mirror or an older database may not). */
+export function hasSessionRollup(db: ReadDb): boolean {
+  return db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'usage_sessions'").pluck().get() === 1;
+}
+
+/**
+ * Rows (session_id, model, a, b, sums) of the calls in [@fromH, @toH) per session and model, a and
+ * b their first and last hour: usage_sessions' rows as they are for the sessions whose hours all
+ * lie in the range (every one when it is open: one pass in key order, no sort), usage_hours
+ * summed for those that straddle a bound. Without usage_sessions, usage_hours summed for all.
+ */
+export function sessionSumsSql(withSessionRollup: boolean, open: boolean): string {
+  const cols = SUMS.join(', ');
+  const sums = SUMS.map((c) => `sum(${c}) AS ${c}`).join(', ');
+  const fromHours = (which: string): string =>
+    `SELECT session_id, model, min(hour) AS a, max(hour) AS b, ${sums} FROM usage_hours WHERE hour >= @fromH AND hour < @toH${which} GROUP BY session_id, model`;
+  if (!withSessionRollup) return fromHours('');
+  if (open) return `SELECT session_id, model, first_hour AS a, last_hour AS b, ${cols} FROM usage_sessions`;
+  const inside = 'first_hour >= @fromH AND last_hour < @toH';
+  return `SELECT session_id, model, first_hour AS a, last_hour AS b, ${cols} FROM usage_sessions WHERE ${inside}
+    UNION ALL ${fromHours(` AND (session_id, model) IN (SELECT session_id, model FROM usage_sessions WHERE first_hour < @toH AND last_hour >= @fromH AND NOT (${inside}))`)}`;
 }
 
 /** Whether every UTC hour lies in one local day: offsets of whole hours, changing at whole hours, and range bounds at whole hours. */
@@ -80,16 +105,36 @@ export function dayBucketSql(grain: Grain, d: string, weekStart: number, loMs: n
  * so that daySumsSql reads those hours of usage_hours by its key instead of testing every row.
  */
 export function movedHours(periods: OffsetPeriod[], shift: number, loMs: number, hiMs: number): number[] {
-  const breaks = periods.slice(1).map((p) => p.fromMs / HOUR_MS);
-  const offsets = periods.map((p) => p.offsetSeconds / 3600);
+  const first = Math.floor(loMs / HOUR_MS);
+  const last = Math.ceil(hiMs / HOUR_MS);
   const moved: number[] = [];
-  let i = 0;
-  for (let h = Math.floor(loMs / HOUR_MS); h <= Math.ceil(hiMs / HOUR_MS); h++) {
-    while (i < breaks.length && h >= breaks[i]!) i++;
-    // SQLite's integer division truncates, as Math.trunc.
-    if (Math.trunc((h + offsets[i]!) / 24) !== Math.trunc(h / 24) + shift) moved.push(h);
-  }
+  // Period i holds the hours from its start (the first period: every hour before the second's).
+  periods.forEach((p, i) => {
+    const a = i === 0 ? first : Math.max(first, Math.ceil(p.fromMs / HOUR_MS));
+    const b = i + 1 < periods.length ? Math.min(last, Math.ceil(periods[i + 1]!.fromMs / HOUR_MS) - 1) : last;
+    if (a <= b) moved.push(...segmentMoved(a, b, p.offsetSeconds / 3600, shift));
+  });
   return moved;
+}
+
+/**
+ * The moved hours of [a, b] under one offset (hours). SQLite's integer division truncates: at
+ * hours and local hours from 0 on, as floor, so whether an hour moves depends only on its hour
+ * of the UTC day, and the hours are listed day by day (a year: ~700 of 8,760, in order).
+ */
+function segmentMoved(a: number, b: number, offset: number, shift: number): number[] {
+  const moves = (h: number): boolean => Math.trunc((h + offset) / 24) !== Math.trunc(h / 24) + shift;
+  const out: number[] = [];
+  if (a < 0 || a + offset < 0) {
+    for (let h = a; h <= b; h++) if (moves(h)) out.push(h);
+    return out;
+  }
+  const residues: number[] = [];
+  for (let r = 0; r < 24; r++) if (Math.floor((r + offset) / 24) !== shift) residues.push(r);
+  for (let day = Math.floor(a / 24) * 24; day <= b; day += 24) {
+    for (const r of residues) if (day + r >= a && day + r <= b) out.push(day + r);
+  }
+  return out;
 }
 
 /**

@@ -7,8 +7,18 @@ import { localDateTime } from './time.js';
 import { withZone } from './zone.js';
 import { crossCheck } from './crosscheck.js';
 
+/**
+ * A session's unpriced calls and models from 'unpriced:model,model,…', which its rows of
+ * session_models give in one probe (none: null).
+ */
+function perModel(text: string | null): { unpriced: number; models: string[] } {
+  if (text === null) return { unpriced: 0, models: [] };
+  const colon = text.indexOf(':');
+  return { unpriced: Number(text.slice(0, colon)), models: text.slice(colon + 1).split(',').filter((m) => m !== '').sort() };
+}
+
 /** One row per session whose start (its end when it has none) falls in range; whole-session figures. */
-export function sessionReport(db: ReadDb, o: ReportOptions, range: { from: string; to: string }): { rows: Row[]; totals: Figures } {
+export function sessionReport(db: ReadDb, o: ReportOptions, range: { fromMs: number | null; toMs: number | null; from: string; to: string }): { rows: Row[]; totals: Figures } {
   const params = { from: range.from, to: range.to };
   const inRange = `COALESCE(s.start_time, s.end_time) >= @from AND COALESCE(s.start_time, s.end_time) < @to`;
   const reportedSource = schemaVersion(db) >= 5 ? 's.reported_source' : 'NULL'; // the column came with schema 5
@@ -18,14 +28,13 @@ export function sessionReport(db: ReadDb, o: ReportOptions, range: { from: strin
         s.cost_source, s.reported_cost_usd, ${reportedSource} AS reported_source,
         CASE WHEN s.start_time IS NOT NULL AND s.end_time IS NOT NULL THEN round((julianday(s.end_time) - julianday(s.start_time)) * 86400, 3) END AS duration_seconds,
         COALESCE(s.api_calls, 0) AS api_calls,
-        COALESCE((SELECT sum(unpriced_calls) FROM session_models m WHERE m.session_id = s.session_id), 0) AS unpriced_calls,
+        (SELECT sum(unpriced_calls) || ':' || group_concat(model) FROM session_models m WHERE m.session_id = s.session_id) AS per_model,
         COALESCE(s.input_tokens, 0) AS input_tokens, COALESCE(s.output_tokens, 0) AS output_tokens,
         COALESCE(s.cache_creation_tokens, 0) AS cache_creation_tokens, COALESCE(s.cache_read_tokens, 0) AS cache_read_tokens,
         COALESCE(s.input_tokens, 0) + COALESCE(s.output_tokens, 0) + COALESCE(s.cache_creation_tokens, 0) + COALESCE(s.cache_read_tokens, 0) AS total_tokens,
         COALESCE(s.total_cost_usd, 0) AS cost_usd,
         COALESCE(s.tool_calls, 0) AS tool_calls, COALESCE(s.commits, 0) AS commits,
-        COALESCE(s.lines_added, 0) AS lines_added, COALESCE(s.lines_removed, 0) AS lines_removed,
-        (SELECT group_concat(model) FROM session_models m WHERE m.session_id = s.session_id) AS model_list
+        COALESCE(s.lines_added, 0) AS lines_added, COALESCE(s.lines_removed, 0) AS lines_removed
       FROM sessions s WHERE ${inRange}
       ORDER BY COALESCE(s.start_time, s.end_time), s.session_id`)
     .raw()
@@ -38,6 +47,7 @@ export function sessionReport(db: ReadDb, o: ReportOptions, range: { from: strin
     const startMs = start === null ? NaN : Date.parse(start);
     const costComplete = r[5];
     const check = crossCheck({ cost_source: r[6], reported_cost_usd: r[7], reported_source: r[8], cost_usd: r[17] });
+    const { unpriced, models } = perModel(r[11] as string | null);
     return {
       session_id: r[0],
       project: r[1] ?? null,
@@ -49,7 +59,7 @@ export function sessionReport(db: ReadDb, o: ReportOptions, range: { from: strin
       cost_complete: costComplete === null || costComplete === undefined ? null : costComplete === 1,
       sessions: 1,
       api_calls: Number(r[10]),
-      unpriced_calls: Number(r[11]),
+      unpriced_calls: unpriced,
       input_tokens: Number(r[12]),
       output_tokens: Number(r[13]),
       cache_creation_tokens: Number(r[14]),
@@ -60,7 +70,7 @@ export function sessionReport(db: ReadDb, o: ReportOptions, range: { from: strin
       commits: Number(r[19]),
       lines_added: Number(r[20]),
       lines_removed: Number(r[21]),
-      models: String(r[22] ?? '').split(',').filter((m) => m !== '').sort(),
+      models,
       reported_cost_usd: check.reported_cost_usd,
       reported_source: check.reported_source,
       cost_differs: check.cost_differs,
@@ -82,9 +92,9 @@ export function sessionReport(db: ReadDb, o: ReportOptions, range: { from: strin
     }
     for (const row of out) row.breakdown = bySession.get(row.session_id) ?? [];
   }
+  // Every session, unbounded: a scan (sessions_start's order would cost a lookup of each row).
   const t = db
     .prepare(`SELECT count(*) AS sessions, COALESCE(sum(s.api_calls), 0) AS api_calls,
-        COALESCE((SELECT sum(m.unpriced_calls) FROM session_models m JOIN sessions s ON s.session_id = m.session_id WHERE ${inRange}), 0) AS unpriced_calls,
         COALESCE(sum(s.input_tokens), 0) AS input_tokens, COALESCE(sum(s.output_tokens), 0) AS output_tokens,
         COALESCE(sum(s.cache_creation_tokens), 0) AS cache_creation_tokens, COALESCE(sum(s.cache_read_tokens), 0) AS cache_read_tokens,
         COALESCE(sum(COALESCE(s.input_tokens, 0) + COALESCE(s.output_tokens, 0) + COALESCE(s.cache_creation_tokens, 0) + COALESCE(s.cache_read_tokens, 0)), 0) AS total_tokens,
@@ -92,10 +102,13 @@ export function sessionReport(db: ReadDb, o: ReportOptions, range: { from: strin
         COALESCE(sum(s.tool_calls), 0) AS tool_calls, COALESCE(sum(s.commits), 0) AS commits,
         COALESCE(sum(s.lines_added), 0) AS lines_added, COALESCE(sum(s.lines_removed), 0) AS lines_removed,
         COALESCE(sum(CASE WHEN s.start_time IS NOT NULL AND s.end_time IS NOT NULL THEN (julianday(s.end_time) - julianday(s.start_time)) * 86400 END), 0) AS duration_seconds
-      FROM sessions s WHERE ${inRange}`)
+      FROM sessions s${range.fromMs === null && range.toMs === null ? ' NOT INDEXED' : ''} WHERE ${inRange}`)
     .get(params) as Record<string, unknown>;
+  // The unpriced calls are whole numbers, summed from the rows (no second pass over session_models).
+  let unpriced = 0;
+  for (const row of out) unpriced += row.unpriced_calls;
   const totals = {
-    ...figures(t),
+    ...figures({ ...t, unpriced_calls: unpriced }),
     tool_calls: Number(t.tool_calls),
     commits: Number(t.commits),
     lines_added: Number(t.lines_added),

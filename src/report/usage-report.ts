@@ -9,7 +9,7 @@
 import type { ReadDb } from './read-db.js';
 import type { Figures, ModelFigures, ReportKind, ReportOptions, Row } from './queries.js';
 import { type Grain, type OffsetPeriod, bucketSql, offsetPeriods } from './time.js';
-import { READABLE, SUMS, dayBucketSql, daySumsSql, hasRollups, hourParams, localDaySql, movedHours, wholeHours } from './hours.js';
+import { READABLE, SUMS, dayBucketSql, daySumsSql, hasRollups, hasSessionRollup, hourParams, localDaySql, movedHours, sessionSumsSql, wholeHours } from './hours.js';
 
 /** The range asked for: instants (null = open) and the RFC 3339 bounds the SQL compares. */
 export interface Range {
@@ -31,8 +31,12 @@ export interface UsageResult {
 
 type Params = Record<string, number | string>;
 
-/** Sessions the old hook wrote without any call: one pseudo-call each, at their start, in range. */
-const NO_CALLS = `FROM sessions s WHERE COALESCE(s.start_time, s.end_time) >= @from AND COALESCE(s.start_time, s.end_time) < @to
+/**
+ * Sessions the old hook wrote without any call: one pseudo-call each, at their start, in range.
+ * The range's terms under a unary + so that they cannot use sessions_start (migration 0014):
+ * the few sessions without calls are found by their partial index, not every session of the range.
+ */
+const NO_CALLS = `FROM sessions s WHERE +COALESCE(s.start_time, s.end_time) >= @from AND +COALESCE(s.start_time, s.end_time) < @to
     AND unixepoch(COALESCE(s.start_time, s.end_time)) IS NOT NULL AND COALESCE(s.api_calls, 0) = 0
     AND NOT EXISTS (SELECT 1 FROM token_usage u WHERE u.session_id = s.session_id)`;
 const NO_CALLS_FIGURES = `s.session_id, 'unknown' AS model, 0 AS api_calls, 0 AS unpriced_calls, COALESCE(s.input_tokens, 0) AS input_tokens,
@@ -41,7 +45,7 @@ const NO_CALLS_FIGURES = `s.session_id, 'unknown' AS model, 0 AS api_calls, 0 AS
 const COLS = SUMS.join(', ');
 
 /** The SQL sources, with the pseudo-calls' arms only when there are such sessions in range. */
-function sources(withNoCalls: boolean, open: boolean): { calls: string; hours: string; sessionHours: string; noCallsHours: string | null } {
+function sources(withNoCalls: boolean, open: boolean, withSessionRollup: boolean): { calls: string; sessionSums: string; sessionHours: string; noCallsHours: string | null } {
   const noCallsHours = withNoCalls ? `SELECT unixepoch(COALESCE(s.start_time, s.end_time)) / 3600 AS hour, ${NO_CALLS_FIGURES} ${NO_CALLS}` : null;
   return {
     // Per call from token_usage (times SQLite can read only, as the rollups); the pseudo-calls at their start.
@@ -50,18 +54,19 @@ function sources(withNoCalls: boolean, open: boolean): { calls: string; hours: s
         COALESCE(t.cache_creation_tokens, 0) AS cache_creation_tokens, COALESCE(t.cache_read_tokens, 0) AS cache_read_tokens, COALESCE(t.cost_usd, 0) AS cost_usd
       FROM token_usage t WHERE t.timestamp >= @from AND t.timestamp < @to AND ${READABLE.replaceAll('timestamp', 't.timestamp')}
       ${withNoCalls ? `UNION ALL SELECT COALESCE(s.start_time, s.end_time), ${NO_CALLS_FIGURES} ${NO_CALLS}` : ''}`,
-    // usage_hours rows in range, and the pseudo-calls at their UTC hour.
-    hours: `SELECT hour, session_id, model, ${COLS} FROM usage_hours WHERE hour >= @fromH AND hour < @toH${noCallsHours ? ` UNION ALL ${noCallsHours}` : ''}`,
-    // The same rows' hour, session and model only; unbounded, from the narrower session index.
+    // Sums per session and model in range (hours.ts), and the pseudo-calls at their UTC hour.
+    sessionSums: `${sessionSumsSql(withSessionRollup, open)}${noCallsHours ? ` UNION ALL SELECT session_id, model, hour, hour, ${COLS} FROM (${noCallsHours})` : ''}`,
+    // usage_hours' hour, session and model in range; unbounded, from the narrower session index.
     sessionHours: `SELECT hour, session_id, model FROM usage_hours ${open ? 'INDEXED BY usage_hours_session' : ''} WHERE hour >= @fromH AND hour < @toH${
       noCallsHours ? ` UNION ALL SELECT hour, session_id, model FROM (${noCallsHours})` : ''}`,
     noCallsHours,
   };
 }
 
-/** The parameters a statement names (node:sqlite refuses the others). */
+/** The parameters a statement names (node:sqlite refuses the others), from one scan of its text. */
 function bind(sql: string, params: Params): Params {
-  return Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`@${k}\\b`).test(sql)));
+  const named = new Set(sql.match(/@\w+/g));
+  return Object.fromEntries(Object.entries(params).filter(([k]) => named.has(`@${k}`)));
 }
 
 function all<T>(db: ReadDb, sql: string, params: Params): T[] {
@@ -70,6 +75,19 @@ function all<T>(db: ReadDb, sql: string, params: Params): T[] {
 
 function value<T>(db: ReadDb, sql: string, params: Params): T {
   return db.prepare(sql).pluck().get(bind(sql, params)) as T;
+}
+
+/**
+ * The parts a statement selects (key, model, sessions, then SUMS in order), read as arrays: a
+ * node:sqlite row object has no shape V8 can learn, and folding a year of days' parts from
+ * them cost ~6 ms of a daily report; objects made here all share one.
+ */
+function partsOf(db: ReadDb, sql: string, params: Params): Part[] {
+  const rows = db.prepare(sql).raw().all(bind(sql, params)) as Array<[string, string, number, number, number, number, number, number, number, number]>;
+  return rows.map((r) => ({
+    key: r[0], model: r[1], sessions: r[2], api_calls: r[3], unpriced_calls: r[4], input_tokens: r[5],
+    output_tokens: r[6], cache_creation_tokens: r[7], cache_read_tokens: r[8], cost_usd: r[9],
+  }));
 }
 
 /** A key → count map from rows (k, n). */
@@ -117,8 +135,8 @@ function machinesOf(db: ReadDb, keyed: string, params: Params): Sums['machines']
 export function usageReport(db: ReadDb, o: ReportOptions, range: Range, source: 'auto' | 'calls' = 'auto'): UsageResult {
   const params: Params = { from: range.from, to: range.to, ...hourParams(range.fromMs, range.toMs) };
   const noCalls = value<number>(db, `SELECT count(*) ${NO_CALLS}`, params);
-  const src = sources(noCalls > 0, range.fromMs === null && range.toMs === null);
   const haveRollups = source === 'auto' && hasRollups(db);
+  const src = sources(noCalls > 0, range.fromMs === null && range.toMs === null, haveRollups && hasSessionRollup(db));
   let { firstMs, lastMs } = boundsOf(db, params, noCalls > 0, haveRollups);
   const grain: Grain | null = o.kind === 'daily' ? 'day' : o.kind === 'weekly' ? 'week' : o.kind === 'monthly' ? 'month' : null;
   // The offsets in force over the data (the range itself when bounded on both sides), a day beyond.
@@ -159,7 +177,7 @@ function fromCalls(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: O
   const k = grain ? bucketSql(grain, 'ts', periods, o.weekStart) : (bySession ?? "''");
   const machine = o.kind === 'developer' ? ', p.machine AS machine' : '';
   const keyed = `SELECT ${k} AS k${machine}, x.* FROM (${src.calls}) x${bySession ? ' LEFT JOIN sessions p ON p.session_id = x.session_id' : ''}`;
-  const parts = all<Part>(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
+  const parts = partsOf(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
   const sessions = counts(db, `SELECT k, count(DISTINCT session_id) AS n FROM (${keyed}) GROUP BY k`, params);
   const total = value<number>(db, `SELECT count(DISTINCT session_id) FROM (${src.calls})`, params);
   return { parts, sessions, total, ...(machine ? { machines: machinesOf(db, keyed, params) } : {}) };
@@ -169,8 +187,9 @@ function fromCalls(db: ReadDb, o: ReportOptions, grain: Grain | null, periods: O
 function fromRollups(
   db: ReadDb, o: ReportOptions, grain: Grain | null, periods: OffsetPeriod[], params: Params, src: ReturnType<typeof sources>, lo: number, hi: number, data: [number, number] | null,
 ): Sums {
-  // The distinct sessions with calls in range (the pseudo-calls' sessions have none).
-  const bySession = `SELECT session_id FROM (${src.sessionHours}) GROUP BY session_id`;
+  // The distinct sessions with calls in range (with the pseudo-calls' own sessions), in key order
+  // when the range is open.
+  const bySession = `SELECT session_id FROM (${src.sessionSums}) GROUP BY session_id`;
   if (grain) {
     const lday = localDaySql('hour', periods);
     const b = dayBucketSql(grain, 'd', o.weekStart, lo, hi);
@@ -178,7 +197,7 @@ function fromRollups(
     // day n, or n + 1 east of +12 h (n - 1 west of -12 h).
     const shift = Math.round(periods[0]!.offsetSeconds / 86_400);
     const daySums = `${daySumsSql(lday, shift, data === null ? [] : movedHours(periods, shift, Math.max(lo, data[0]), Math.min(hi, data[1])))}${src.noCallsHours ? ` UNION ALL SELECT ${lday}, model, 1, ${COLS} FROM (${src.noCallsHours})` : ''}`;
-    const parts = all<Part>(db, `SELECT ${b.label('k')} AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (SELECT ${b.key} AS k, x.* FROM (${daySums}) x)
+    const parts = partsOf(db, `SELECT ${b.label('k')} AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (SELECT ${b.key} AS k, x.* FROM (${daySums}) x)
         GROUP BY k, model HAVING sum(n) > 0`, params);
     const keyed = `SELECT ${b.key} AS k, session_id, model FROM (SELECT ${lday} AS d, session_id, model FROM (${src.sessionHours}))`;
     // The distinct sessions per key and over the range from each session's first and last hour in
@@ -186,12 +205,15 @@ function fromRollups(
     // counts there; only the others (crossing a local midnight, week or month) are looked up hour
     // by hour through the session index. Not a count(DISTINCT) over every hour, sorted by key.
     const keyOf = (hour: string): string => dayBucketSql(grain, localDaySql(hour, periods), o.weekStart, lo, hi).key;
-    const spread = all<{ k: string; n: number; total: number }>(db, `WITH spans AS MATERIALIZED (SELECT session_id, min(hour) AS a, max(hour) AS b FROM (${src.sessionHours}) GROUP BY session_id),
-        keyed AS (SELECT session_id, a, b, ${keyOf('a')} AS ka, ${keyOf('b')} AS kb FROM spans)
+    // Each span's local days in one materialized step (inlined, SQLite would evaluate the local
+    // day in every branch of a month's step function); the keys from those columns.
+    const spread = all<{ k: string; n: number; total: number }>(db, `WITH days AS MATERIALIZED (SELECT session_id, a, b, ${localDaySql('a', periods)} AS da, ${localDaySql('b', periods)} AS db
+          FROM (SELECT session_id, min(a) AS a, max(b) AS b FROM (${src.sessionSums}) GROUP BY session_id)),
+        keyed AS (SELECT session_id, a, b, ${dayBucketSql(grain, 'da', o.weekStart, lo, hi).key} AS ka, ${dayBucketSql(grain, 'db', o.weekStart, lo, hi).key} AS kb FROM days)
       SELECT ${b.label('k')} AS k, n, total FROM (
         SELECT k, count(*) AS n FROM (SELECT ka AS k, session_id FROM keyed WHERE ka = kb
           UNION ALL SELECT DISTINCT ${keyOf('h.hour')}, h.session_id FROM keyed s JOIN usage_hours h ON h.session_id = s.session_id AND h.hour >= s.a AND h.hour <= s.b WHERE s.ka <> s.kb)
-        GROUP BY k), (SELECT count(*) AS total FROM spans)`, params);
+        GROUP BY k), (SELECT count(*) AS total FROM days)`, params);
     const sessions = new Map(spread.map((r) => [r.k, r.n]));
     const total = spread[0]?.total ?? 0;
     if (modelSessions(o)) {
@@ -202,19 +224,19 @@ function fromRollups(
   }
   if (o.kind === 'model') {
     const noCallRows = src.noCallsHours ? ` UNION ALL SELECT 0, model, 1, ${COLS} FROM (${src.noCallsHours})` : '';
-    const parts = all<Part>(db, `SELECT '' AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (${daySumsSql(null, 0, [])}${noCallRows}) GROUP BY model HAVING sum(n) > 0`, params);
+    const parts = partsOf(db, `SELECT '' AS key, model, 0 AS sessions, ${SUMS_SQL} FROM (${daySumsSql(null, 0, [])}${noCallRows}) GROUP BY model HAVING sum(n) > 0`, params);
     // The distinct sessions, in all and per model, in one pass grouped by session (in the order
     // of the session index: no sort), a flag per model of the parts: not a count(DISTINCT) per model.
     const flags = parts.map((p, i) => `, max(model = ${sqlText(p.model)}) AS m${i}`).join('');
     const sums = parts.map((_, i) => `, sum(m${i}) AS m${i}`).join('');
-    const r = all<Record<string, number>>(db, `SELECT count(*) AS total${sums} FROM (SELECT session_id${flags} FROM (${src.sessionHours}) GROUP BY session_id)`, params)[0]!;
+    const r = all<Record<string, number>>(db, `SELECT count(*) AS total${sums} FROM (SELECT session_id${flags} FROM (${src.sessionSums}) GROUP BY session_id)`, params)[0]!;
     parts.forEach((p, i) => (p.sessions = Number(r[`m${i}`] ?? 0)));
     return { parts, sessions: new Map(), total: Number(r.total) };
   }
   // project, developer: a column of the sessions (their working folder, who pushed them).
   const machine = o.kind === 'developer' ? ', p.machine AS machine' : '';
-  const keyed = `SELECT ${BY_SESSION[o.kind]} AS k${machine}, x.* FROM (${src.hours}) x LEFT JOIN sessions p ON p.session_id = x.session_id`;
-  const parts = all<Part>(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
+  const keyed = `SELECT ${BY_SESSION[o.kind]} AS k${machine}, x.* FROM (${src.sessionSums}) x LEFT JOIN sessions p ON p.session_id = x.session_id`;
+  const parts = partsOf(db, `SELECT k AS key, model, ${modelSessions(o) ? 'count(DISTINCT session_id)' : '0'} AS sessions, ${SUMS_SQL} FROM (${keyed}) GROUP BY k, model`, params);
   // A session has one key (its row of sessions): its distinct sessions grouped first (in the
   // session index's order), then counted per key; their sum is the range's.
   const sessions = counts(db, `SELECT ${BY_SESSION[o.kind]} AS k, count(*) AS n FROM (${bySession}) x LEFT JOIN sessions p ON p.session_id = x.session_id GROUP BY k`, params);
@@ -264,7 +286,14 @@ function figuresOf(): Figures {
 
 /** Adds a part's sums to `f` (and `sessions` when given); keeps total_tokens. */
 function add(f: Figures, p: Part, sessions?: number): Figures {
-  for (const c of SUMS) f[c] += p[c];
+  // Each field by name (SUMS in order), not a loop of keyed accesses: the fold's inner step.
+  f.api_calls += p.api_calls;
+  f.unpriced_calls += p.unpriced_calls;
+  f.input_tokens += p.input_tokens;
+  f.output_tokens += p.output_tokens;
+  f.cache_creation_tokens += p.cache_creation_tokens;
+  f.cache_read_tokens += p.cache_read_tokens;
+  f.cost_usd += p.cost_usd;
   f.total_tokens += p.input_tokens + p.output_tokens + p.cache_creation_tokens + p.cache_read_tokens;
   if (sessions !== undefined) f.sessions = sessions;
   return f;
