@@ -15,7 +15,7 @@ import { type PgServer, startPostgres } from './support/postgres.ts';
 import { migrateCentral } from '../src/sync/central-schema.ts';
 import { loadMigrations } from '../src/worker/db.ts';
 import { type TeamFigures, assertSameFigures, centralFigures, centralRows, importInto, localFigures, machineClaudeDir, sumFigures } from './support/team.ts';
-import { dropDashboardRollups } from './support/schema-7.ts';
+import { dropDashboardRollups, dropReportIndexesAndSessionRollup } from './support/schema-7.ts';
 
 let server: PgServer;
 let dbCounter = 0;
@@ -388,6 +388,7 @@ test('a database from before the outbox (schema 9) is migrated by sync and its w
   // Take the machine's figures back to schema 9: no outbox, no replica id, no dashboard rollups.
   const db = new Database(sb.db);
   dropDashboardRollups(db);
+  dropReportIndexesAndSessionRollup(db);
   db.exec(`${db.prepare("SELECT group_concat('DROP TRIGGER ' || name, '; ') FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync_outbox_%'").pluck().get() as string}; DROP TABLE sync_outbox; DROP TABLE sync_replica; PRAGMA user_version = 9;`);
   db.close();
   addCalls(sb.db, 'synthetic-before-outbox', 100);

@@ -1,5 +1,5 @@
 // A database as the worker before migration 0008 left it, made from one this worker wrote: what
-// 0010 added (the outbox, its triggers, the replica id), the dashboard's rollups and their triggers, and what 0009 added (the rollups, their triggers, an index) and the columns and indexes 0008 added dropped, the saved reading states put back in their version 1
+// 0010 added (the outbox, its triggers, the replica id), the dashboard's rollups and their triggers, what 0012-0014 added (indexes, usage_sessions), and what 0009 added (the rollups, their triggers, an index) and the columns and indexes 0008 added dropped, the saved reading states put back in their version 1
 // shape, user_version 7. And the schema (tables, columns, indexes) to check it against one built
 // by migrations 0001-0007 themselves.
 import fs from 'node:fs';
@@ -14,11 +14,28 @@ export function dropDashboardRollups(db: Database.Database): void {
   db.exec([...triggers.map((t) => `DROP TRIGGER ${t};`), ...['branch_hours', 'branch_days', 'tool_hours', 'tool_days', 'limit_hours'].map((t) => `DROP TABLE IF EXISTS ${t};`)].join('\n'));
 }
 
+/**
+ * What migrations 0012-0014 made (the covering time index, usage_sessions and its triggers, the
+ * sessions_start index), undone: with dropDashboardRollups and the outbox's objects, a database
+ * taken back to schema 9.
+ */
+export function dropReportIndexesAndSessionRollup(db: Database.Database): void {
+  const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'usage_sessions_*'").pluck().all() as string[];
+  db.exec([
+    ...triggers.map((t) => `DROP TRIGGER ${t};`),
+    'DROP TABLE IF EXISTS usage_sessions;',
+    'DROP INDEX IF EXISTS sessions_start;',
+    'DROP INDEX IF EXISTS idx_token_usage_timestamp;',
+    'CREATE INDEX idx_token_usage_timestamp ON token_usage(timestamp);',
+  ].join('\n'));
+}
+
 export function downgradeTo7(file: string): void {
   const db = new Database(file);
   try {
     const outboxTriggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync_outbox_%'").pluck().all() as string[];
     dropDashboardRollups(db);
+    dropReportIndexesAndSessionRollup(db);
     db.exec(`
       BEGIN;
       ${outboxTriggers.map((t) => `DROP TRIGGER ${t};`).join('\n      ')}
