@@ -383,3 +383,18 @@ test('the usage reports find the sessions without calls by their partial index, 
     db.close();
   }
 });
+
+test('a report whose reader has gone (report … | head): no crash, no stack trace, exit 0', async (t) => {
+  const sb = sandbox(t);
+  buildFixtureDb(sb);
+  const { spawn } = await import('node:child_process');
+  for (const args of [['session', '--json'], ['daily']]) {
+    const child = spawn(process.execPath, [CLI, 'report', ...args, '--db', sb.db], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader leaves before the report is written: its writes meet EPIPE
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.equal(stderr, '', `${args.join(' ')}: nothing on stderr`);
+    assert.equal(code, 0, `${args.join(' ')}: exit 0`);
+  }
+});

@@ -110,17 +110,29 @@ function writeOut(text: string): void {
   let done = 0;
   try {
     done = fs.writeSync(1, text);
-  } catch {
-    process.stdout.write(text);
-    return;
+  } catch (err) {
+    return writeRest(Buffer.from(text), err);
   }
   if (done === Buffer.byteLength(text)) return;
   const buffer = Buffer.from(text);
   try {
     while (done < buffer.length) done += fs.writeSync(1, buffer, done);
-  } catch {
-    process.stdout.write(buffer.subarray(done));
+  } catch (err) {
+    writeRest(buffer.subarray(done), err);
   }
+}
+
+/**
+ * What a direct write could not take. A reader that went away (`report … | head`): nothing left
+ * to tell it, the rest is dropped, as any Unix filter would. Otherwise (a full non-blocking
+ * pipe) process.stdout takes the rest and its EPIPE, should the reader leave later, is dropped too.
+ */
+function writeRest(rest: Buffer, err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
+  process.stdout.on('error', (streamErr: NodeJS.ErrnoException) => {
+    if (streamErr.code !== 'EPIPE') throw streamErr;
+  });
+  process.stdout.write(rest);
 }
 
 /**
