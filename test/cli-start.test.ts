@@ -62,3 +62,32 @@ test("a report loads neither the worker's chunks nor, where node:sqlite exists, 
   // The worker itself cannot run there.
   assert.notEqual(run(path.join(pkg, 'dist', 'cli.js'), ['worker', '--drain', '--spool', path.join(sb.dir, 'spool'), '--db', sb.db]).status, 0);
 });
+
+test("Node's compile cache lives in the user's own 0700 folder, and is not used where others could write to it", (t) => {
+  const sb = sandbox(t);
+  buildFixtureDb(sb);
+  const home = path.join(sb.dir, 'cache-home');
+  fs.mkdirSync(home, { mode: 0o700 });
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const report = (): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, [cli, 'report', 'daily', '--db', sb.db, '--json'], { encoding: 'utf8', env: { ...process.env, HOME: home, XDG_CACHE_HOME: '' } });
+  const cache = path.join(home, '.cache', 'claude-metrics', 'compile-cache');
+  const first = report();
+  assert.equal(first.status, 0, String(first.stderr));
+  for (const dir of [path.join(home, '.cache', 'claude-metrics'), cache]) assert.equal(fs.statSync(dir).mode & 0o777, 0o700, `${dir} is 0700`);
+  const cached = (): string[] => fs.readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+  assert.ok(cached().length > 0, 'the compiled code was kept there');
+  // A folder others may write to (or one a symlink points elsewhere): no cache read or written.
+  fs.rmSync(cache, { recursive: true });
+  fs.mkdirSync(cache);
+  fs.chmodSync(cache, 0o777);
+  const open = report();
+  assert.equal(open.status, 0, String(open.stderr));
+  assert.deepEqual(cached(), [], 'nothing written to a world-writable folder');
+  fs.rmSync(cache, { recursive: true });
+  const elsewhere = path.join(sb.dir, 'elsewhere');
+  fs.mkdirSync(elsewhere, { mode: 0o700 });
+  fs.symlinkSync(elsewhere, cache);
+  assert.equal(report().status, 0);
+  assert.deepEqual(fs.readdirSync(elsewhere), [], 'a symlinked cache folder is not followed');
+});

@@ -24,14 +24,38 @@ if (quick === 'version') {
   // `claude-metrics` alone is a usage error (exit 2) that shows the help.
   if (quick === 'usage') process.exitCode = 2;
 } else {
-  // V8's compiled code for our modules, kept by Node in the temp folder between runs: a report
-  // starts ~5 ms sooner (Node 22.1 and later; a Node without it just compiles as before).
-  const { enableCompileCache } = (await import('node:module')) as { enableCompileCache?: () => unknown };
-  enableCompileCache?.();
-  // `report` has a file of its own (dist/report.js, from src/cli/report-main.ts): one module to
-  // load instead of main.js and the chunks it shares with the report's.
+  // V8's compiled code for our modules, kept by Node between runs: a report starts ~5 ms sooner
+  // (Node 22.1 and later; a Node without it just compiles as before). In a folder of the user's
+  // own, not Node's default in the shared temp folder: compiled code found there would be run
+  // as this user, whoever put it there.
+  const { enableCompileCache } = (await import('node:module')) as { enableCompileCache?: (dir: string) => unknown };
+  // getBuiltinModule takes the module Node already loaded; an ESM import of node:fs costs ~3 ms.
+  const fs = (process.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined) ?? (await import('node:fs'));
+  const cacheDir = privateCacheDir(fs);
+  if (enableCompileCache && cacheDir !== null) enableCompileCache(cacheDir);
   // @ts-ignore: dist/report.js exists only after the build; the source is src/cli/report-main.ts.
   if (process.argv[2] === 'report') await import('./report.js');
   // @ts-ignore: dist/main.js exists only after the build; the source is src/cli/main.ts.
   else await import('./main.js');
+}
+
+/**
+ * $XDG_CACHE_HOME/claude-metrics/compile-cache (else ~/.cache/…), made 0700 when missing; null
+ * (no cache) when that folder is not a real folder owned by this user and closed to others.
+ */
+function privateCacheDir(fs: typeof import('node:fs')): string | null {
+  const home = process.env.HOME;
+  const base = process.env.XDG_CACHE_HOME || (home ? `${home}/.cache` : '');
+  if (!base.startsWith('/')) return null;
+  const dir = `${base}/claude-metrics/compile-cache`;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = fs.lstatSync(dir);
+    const ours = st.isDirectory() && (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o077) === 0;
+    return ours ? dir : null;
+  } catch (err) {
+    // A cache is an optimisation: a home without room or rights runs without it.
+    if (!(err instanceof Error && 'code' in err)) throw err;
+    return null;
+  }
 }
