@@ -327,3 +327,37 @@ test('a retried dead-letter snapshot keeps its ledger row; migration 0007 prunes
   assert.equal(drain(sb).code, 0);
   assert.deepEqual(ledger(sb.db).filter((r) => r.session_id === 'c').map((r) => r.id), [bad, newer], 'the retried one still shows as applied');
 });
+
+test("a turn's last lines written after its Stop hook ran: the next snapshot of that session brings its figures up to date", async (t) => {
+  const sb = sandbox(t);
+  // A fixture session whose transcript, at its Stop, still lacks its last calls (Claude Code may
+  // write them after the hook has run; a fast hook and worker can read before it does).
+  const [sid, want] = Object.entries(EXPECTED).find(([, w]) => w.api_calls >= 2)!;
+  const source = fs.globSync(path.join(FIXTURES, 'projects', '*', `${sid}.jsonl`))[0]!;
+  const lines = fs.readFileSync(source, 'utf8').split('\n').filter((l) => l !== '');
+  const lastCall = lines.findLastIndex((l) => (JSON.parse(l) as { message?: { usage?: unknown } }).message?.usage !== undefined);
+  assert.ok(lastCall > 0, 'the fixture has calls');
+  const transcript = path.join(sb.dir, `${sid}.jsonl`);
+  fs.writeFileSync(transcript, lines.slice(0, lastCall).map((l) => `${l}\n`).join(''));
+  spoolPayload(sb, event(sid, 'Stop', { transcript_path: transcript }), payloadId(T));
+  assert.equal(drain(sb).code, 0);
+  const early = session(sb.db, sid)!;
+  assert.equal(early.cost_source, 'transcript');
+  assert.ok((early.api_calls as number) < want.api_calls, `read before the last call: ${early.api_calls} of ${want.api_calls} calls`);
+
+  // The rest arrives; no hook fires, but the status line does.
+  fs.appendFileSync(transcript, lines.slice(lastCall).map((l) => `${l}\n`).join(''));
+  spoolPayload(sb, snapshot('2.1.332-pro.json', sid, (s) => (s.transcript_path = transcript)), statuslineId(T + 1000));
+  const r = drain(sb);
+  assert.equal(r.code, 0, r.stderr);
+  const caught = session(sb.db, sid)!;
+  assert.equal(caught.api_calls, want.api_calls, 'every call counted');
+  assert.ok(Math.abs((caught.total_cost_usd as number) - want.cost_usd) < 1e-9, `cost ${caught.total_cost_usd} vs ${want.cost_usd}`);
+  assert.equal(query(sb.db, 'SELECT count(*) AS n FROM token_usage WHERE session_id = ?', sid)[0]!.n, want.api_calls);
+
+  // An idle refresh (nothing new in the transcript) reads nothing and changes nothing.
+  const generation = query(sb.db, 'SELECT generation FROM transcript_reads WHERE session_id = ?', sid)[0]!.generation;
+  spoolPayload(sb, snapshot('2.1.332-pro.json', sid, (s) => (s.transcript_path = transcript)), statuslineId(T + 2000));
+  assert.equal(drain(sb).code, 0);
+  assert.equal(query(sb.db, 'SELECT generation FROM transcript_reads WHERE session_id = ?', sid)[0]!.generation, generation);
+});

@@ -33,6 +33,8 @@ export interface StatusLineStatements {
   insertSample: (sessionId: string, sampledAt: string, payloadId: string, sample: SampleValues) => void;
   /** Creates the session when new; otherwise only fills what it lacks (cwd, transcript, times). */
   ensureSession: (sessionId: string, at: string, cwd: string | null, transcriptPath: string | null) => void;
+  /** Whether the session's transcript has been read (it has figures of its own to bring up to date). */
+  transcriptRead: (sessionId: string) => boolean;
 }
 
 export function prepareStatusLineStatements(db: Db): StatusLineStatements {
@@ -61,7 +63,9 @@ export function prepareStatusLineStatements(db: Db): StatusLineStatements {
       transcript_path = COALESCE(transcript_path, excluded.transcript_path)
     WHERE start_time IS NULL OR end_time IS NULL OR (cwd IS NULL AND excluded.cwd IS NOT NULL)
        OR (transcript_path IS NULL AND excluded.transcript_path IS NOT NULL)`);
+  const read = db.prepare('SELECT 1 FROM transcript_reads WHERE session_id = ?').pluck();
   return {
+    transcriptRead: (sessionId) => read.get(sessionId) !== undefined,
     previous: (sessionId, sampledAt, payloadId) => previous.get({ sessionId, sampledAt, payloadId }) as SampleValues | undefined,
     hasSample: (payloadId) => hasSample.get(payloadId) !== undefined,
     newestSnapshot: (sessionId) => (newest.get(sessionId) as string | null) ?? undefined,
@@ -99,9 +103,18 @@ export interface StatusLineOutcome {
  * row was pruned) adds no second sample (it has one, or its values are the ones in force) and
  * leaves reported_* alone (a newer snapshot of the session is in the ledger).
  */
-export function applyStatusLine(st: ApplyStatements, id: string, sampledAt: string, snap: StatusLineSnapshot, now: string): StatusLineOutcome {
+export function applyStatusLine(
+  st: ApplyStatements,
+  id: string,
+  sampledAt: string,
+  snap: StatusLineSnapshot,
+  now: string,
+  recompute: (sessionId: string, transcriptPath: string) => void = () => undefined,
+): StatusLineOutcome {
   if (!st.recordPayload(id, STATUSLINE_EVENT, snap.sessionId, sampledAt, now)) return { fresh: false, sampled: false, reported: false };
   const sl = st.statusLine;
+  // Only a session already read: a new one's transcript waits for its hooks (an import, a Stop).
+  if (snap.transcriptPath !== null && sl.transcriptRead(snap.sessionId)) recompute(snap.sessionId, snap.transcriptPath);
   // This one's row included: the newest is this id, or a later snapshot's already recorded.
   const newest = sl.newestSnapshot(snap.sessionId) ?? id;
   sl.pruneLedger(snap.sessionId, newest);

@@ -79,7 +79,7 @@ function parseByKind(ctx: BatchContext, id: string, bytes: Buffer, now: string, 
   const receivedAt = receivedAtOf(id).toISOString();
   if (payloadKindOf(id) === 'statusline') {
     const parsed = parseStatusLine(bytes);
-    return parsed.ok ? () => applyStatusLine(ctx.statements, id, receivedAt, parsed.snapshot, now).fresh : parsed.reason;
+    return parsed.ok ? () => applyStatusLine(ctx.statements, id, receivedAt, parsed.snapshot, now, (sid, tp) => recomputeAtEnd.set(sid, tp)).fresh : parsed.reason;
   }
   const parsed = parsePayload(bytes);
   return parsed.ok ? () => applyPayload(ctx.statements, id, receivedAt, parsed.payload, now, (sid, tp) => recomputeAtEnd.set(sid, tp)) : parsed.reason;
