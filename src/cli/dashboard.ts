@@ -178,14 +178,16 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const url = `http://${shownHost(o.host)}:${running.port}/`;
-  process.stdout.write(`claude-metrics dashboard: ${url}\n`);
+  // One write: a script (or a test) that waits for the URL line finds the lines about it beside it.
+  const lines = [`claude-metrics dashboard: ${url}`];
   if (o.postgres !== null) {
     const f = o.filters;
     const only = [f.developers.length ? `developers ${f.developers.join(', ')}` : '', f.machines.length ? `machines ${f.machines.join(', ')}` : ''].filter(Boolean).join(', ');
-    process.stdout.write(`  team database ${redactUrl(o.postgres)}${only ? ` (${only})` : ''}, read every 2 s into a private temporary mirror; Ctrl+C stops it\n`);
-  } else process.stdout.write(`  database ${o.dbPath} (read-only); Ctrl+C stops it\n`);
+    lines.push(`  team database ${redactUrl(o.postgres)}${only ? ` (${only})` : ''}, read every 2 s into a private temporary mirror; Ctrl+C stops it`);
+  } else lines.push(`  database ${o.dbPath} (read-only); Ctrl+C stops it`);
   // The token is never printed: the user gave it and knows it.
-  if (o.token !== null) process.stdout.write(`  token required: open ${url}?token=<your token> once; the browser then keeps it in a cookie\n`);
+  if (o.token !== null) lines.push(`  token required: open ${url}?token=<your token> once; the browser then keeps it in a cookie`);
+  process.stdout.write(`${lines.join('\n')}\n`);
   if (o.open) openBrowser(o.token === null ? url : `${url}?token=${encodeURIComponent(o.token)}`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
