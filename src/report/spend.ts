@@ -133,18 +133,10 @@ function statementsOf(db: ReadDb): SumStatements {
 export function callSums(db: ReadDb, startMs: number, endMs: number): CallSums {
   const st = statementsOf(db);
   const iso = (ms: number): string => new Date(ms).toISOString();
-  const fromCalls = (a: number, b: number): CallSums => {
-    if (!(a < b)) return NO_CALLS;
-    const r = st.calls.get(iso(a), iso(b)) as CallSums;
-    return { calls: Number(r.calls), unpriced_calls: Number(r.unpriced_calls), cost_usd: Number(r.cost_usd) };
-  };
+  const fromCalls = (a: number, b: number): CallSums => (a < b ? sumsOf(st.calls.get(iso(a), iso(b))) : NO_CALLS);
   const hours = st.hours;
   if (hours === null) return fromCalls(startMs, endMs);
-  const fromHours = (first: number, end: number): CallSums => {
-    if (!(first < end)) return NO_CALLS;
-    const r = hours.get(first, end) as CallSums;
-    return { calls: Number(r.calls), unpriced_calls: Number(r.unpriced_calls), cost_usd: Number(r.cost_usd) };
-  };
+  const fromHours = (first: number, end: number): CallSums => (first < end ? sumsOf(hours.get(first, end)) : NO_CALLS);
   // A part of one hour, [a, b): its calls counted directly when it is the smaller half, else the
   // hour's rollup less the calls outside it. "Today" and the active block end at now, most of the
   // way through the current hour, whose outside part is the future: no call at all to read.
@@ -161,6 +153,12 @@ export function callSums(db: ReadDb, startMs: number, endMs: number): CallSums {
 }
 
 const NO_CALLS: CallSums = { calls: 0, unpriced_calls: 0, cost_usd: 0 };
+
+/** A row of either sum statement as numbers (a driver may hand back bigints). */
+function sumsOf(row: unknown): CallSums {
+  const r = row as CallSums;
+  return { calls: Number(r.calls), unpriced_calls: Number(r.unpriced_calls), cost_usd: Number(r.cost_usd) };
+}
 
 function plus(...sums: CallSums[]): CallSums {
   return sums.reduce((a, b) => ({ calls: a.calls + b.calls, unpriced_calls: a.unpriced_calls + b.unpriced_calls, cost_usd: a.cost_usd + b.cost_usd }));
