@@ -17,6 +17,7 @@ import type { Figures } from './queries.js';
 import { localDateTime, rfc3339 } from './time.js';
 import { withZone } from './zone.js';
 import { READABLE, hasRollups } from './hours.js';
+import { hasTables } from './schema.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -165,7 +166,7 @@ function blockLimits(db: ReadDb, blocks: BlockAcc[], nowMs: number): Limits[] {
 
 /** Whether the database has limit_hours (migration 0011). */
 function hasLimitHours(db: ReadDb): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'limit_hours'").get() !== undefined;
+  return hasTables(db, 'limit_hours');
 }
 
 /** The same from every sample with rate limits over the blocks' span, handed to each block in time order. */

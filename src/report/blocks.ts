@@ -7,6 +7,7 @@
 // `now` is always passed in.
 import type { ReadDb, ReadStatement } from './read-db.js';
 import { callSums } from './spend.js';
+import { hasTables } from './schema.js';
 
 type Db = ReadDb;
 
@@ -175,7 +176,7 @@ export function limitsOf(samples: Iterable<LimitSample>): Limits {
 
 /** Whether the database has status line samples (schema 5); a reader may face an older one. */
 export function hasSamples(db: Db): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'statusline_samples'").get() !== undefined;
+  return hasTables(db, 'statusline_samples');
 }
 
 /** The samples carrying rate limits in [lo, hi) up to `nowIso`, in time order. */

@@ -13,6 +13,7 @@ import { databaseStatusOf } from './database-status.js';
 import { type DashRange, daysBetween, localDay, rangeInfo } from './dashboard-range.js';
 import type { LocalPipelineAnswer, SyncInfo } from './dashboard-types.js';
 import { bucketSql, localDayStart, nextDay, offsetPeriods, rfc3339 } from './time.js';
+import { hasTables } from './schema.js';
 
 type Db = Database.Database;
 
@@ -45,7 +46,7 @@ export function pipelineAnswer(db: Db, dbPath: string, spoolDir: string, range: 
       payload: d.payload === null ? null : d.payload.kind === 'file' ? `${d.payload.size} bytes` : d.payload.kind,
     }));
   // dead_letters came with schema 4.
-  const hasHistory = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dead_letters'").get() !== undefined;
+  const hasHistory = hasTables(db, 'dead_letters');
   const history = hasHistory
     ? (db
         .prepare(`SELECT d.id, d.reason, d.received_at, d.dead_lettered_at, EXISTS (SELECT 1 FROM payloads p WHERE p.id = d.id) AS retried

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { RangeInfo } from './dashboard-types.js';
 import { localDayStart, localParts, nextDay, rfc3339 } from './time.js';
+import { hasTables } from './schema.js';
 
 /** Bounds outside any stored time (full RFC 3339 texts: see queries.ts on NUMERIC affinity). */
 export const MIN_TS = '0000-01-01T00:00:00.000Z';
@@ -94,7 +95,7 @@ export function capabilitiesOf(db: Database.Database): Capabilities {
     reported: sessions.has('reported_source') && sessions.has('reported_at'),
     team: sessions.has('developer') && sessions.has('machine'),
     dashRollups:
-      db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('branch_hours', 'branch_days', 'tool_hours', 'tool_days')").pluck().get() === 4,
+      hasTables(db, 'branch_hours', 'branch_days', 'tool_hours', 'tool_days'),
   };
   capabilities.set(db, { version, caps });
   return caps;

@@ -8,6 +8,7 @@
 // hasSessionRollup.
 import type { ReadDb } from './read-db.js';
 import type { Grain, OffsetPeriod } from './time.js';
+import { hasTables } from './schema.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -17,12 +18,12 @@ export const SUMS = ['api_calls', 'unpriced_calls', 'input_tokens', 'output_toke
 
 /** Whether the database has the rollups (a database the worker has not upgraded yet may not). */
 export function hasRollups(db: ReadDb): boolean {
-  return db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('usage_hours', 'usage_days')").pluck().get() === 2;
+  return hasTables(db, 'usage_hours', 'usage_days');
 }
 
 /** Whether the database has usage_sessions (migration 0013; a mirror or an older database may not). */
 export function hasSessionRollup(db: ReadDb): boolean {
-  return db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'usage_sessions'").pluck().get() === 1;
+  return hasTables(db, 'usage_sessions');
 }
 
 /**

@@ -3,6 +3,7 @@
 // Shared by `status`, the status line and the budget checks. Pure functions of a read-only
 // connection; an older schema (no token_usage, no cost_usd) gives what it has.
 import type { ReadDb, ReadStatement } from './read-db.js';
+import { hasTables } from './schema.js';
 
 /** A local period as a UTC range. */
 export interface LocalBounds {
@@ -78,8 +79,7 @@ export function localMonthBounds(now: Date = new Date()): LocalBounds {
 
 /** Cost and calls of the API calls whose time is in [start, end). */
 export function spentBetween(db: ReadDb, start: string, end: string): Spent {
-  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'token_usage'").get() !== undefined;
-  if (!hasTable) return { cost_usd: null, api_calls: 0 };
+  if (!hasTables(db, 'token_usage')) return { cost_usd: null, api_calls: 0 };
   const hasCost = db.prepare("SELECT 1 FROM pragma_table_info('token_usage') WHERE name = 'cost_usd'").get() !== undefined;
   if (!hasCost) {
     const calls = db.prepare('SELECT count(*) FROM token_usage WHERE timestamp >= ? AND timestamp < ?').pluck().get(start, end) as number;
@@ -110,7 +110,7 @@ const sumStatements = new WeakMap<ReadDb, SumStatements>();
 function statementsOf(db: ReadDb): SumStatements {
   let st = sumStatements.get(db);
   if (!st) {
-    const hasRollups = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_hours'").get() !== undefined;
+    const hasRollups = hasTables(db, 'usage_hours');
     st = {
       calls: db.prepare(`SELECT count(*) AS calls, count(*) - count(cost_usd) AS unpriced_calls, total(cost_usd) AS cost_usd
         FROM token_usage WHERE timestamp >= ? AND timestamp < ? AND ${RFC3339_CALL}`),
