@@ -59,6 +59,33 @@ export function daysBetween(first: string, last: string, max = 3660): string[] {
   return out.length > max ? out.slice(-max) : out;
 }
 
+/**
+ * A stacked series per day of `days`: one per name of `top`, then 'other' (every other name) when
+ * `withOther`; each entry of `perDay` adds its value to its name's day (a day outside `days`, or a
+ * zero, adds nothing). The Tools view's uses per tool, the Developers view's cost per developer.
+ */
+export function topDailySeries<T extends { day: string }>(
+  days: string[],
+  top: string[],
+  withOther: boolean,
+  perDay: Iterable<T>,
+  nameOf: (entry: T) => string,
+  valueOf: (entry: T) => number,
+): Array<{ name: string; values: number[] }> {
+  const index = new Map(days.map((d, i) => [d, i]));
+  const names = withOther ? [...top, 'other'] : top;
+  const byName = new Map(names.map((n) => [n, new Array<number>(days.length).fill(0)]));
+  const kept = new Set(top);
+  for (const entry of perDay) {
+    const i = index.get(entry.day);
+    const value = valueOf(entry);
+    if (i === undefined || value === 0) continue;
+    const name = nameOf(entry);
+    byName.get(kept.has(name) ? name : 'other')![i]! += value;
+  }
+  return names.map((name) => ({ name, values: byName.get(name)! }));
+}
+
 /** Optional columns and tables of later schemas, looked up once per connection and schema version. */
 export interface Capabilities {
   /** token_usage.git_branch (schema 8): each call's branch. */

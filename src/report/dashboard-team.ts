@@ -4,7 +4,7 @@
 // the pipeline of a team: the machines pushing (claude_metrics.replicas, as the mirror's puller
 // last read them) and the mirror itself. Read-only, pure functions of a connection.
 import type Database from 'better-sqlite3';
-import { type DashRange, capabilitiesOf, daysBetween, localDay, rangeInfo } from './dashboard-range.js';
+import { type DashRange, capabilitiesOf, daysBetween, localDay, rangeInfo, topDailySeries } from './dashboard-range.js';
 import type { DeveloperRow, DevelopersAnswer, TeamInfo, TeamPipelineAnswer } from './dashboard-types.js';
 import { runReport } from './queries.js';
 import { bucketSql, offsetPeriods, rfc3339 } from './time.js';
@@ -66,16 +66,8 @@ export function developersAnswer(db: Db, range: DashRange): DevelopersAnswer {
         WHERE t.timestamp >= @from AND t.timestamp < @to GROUP BY 1, 2`)
       .all(params) as Array<{ day: string; developer: string; cost: number }>;
     days = daysBetween(range.from ?? localDay(range.tz, Date.parse(span.lo)), range.to ?? localDay(range.tz, Date.parse(span.hi)));
-    const index = new Map(days.map((d, i) => [d, i]));
     const top = rows.slice(0, TOP_DEVELOPERS).map((row) => row.developer);
-    const names = rows.length > TOP_DEVELOPERS ? [...top, 'other'] : top;
-    const byName = new Map(names.map((n) => [n, new Array<number>(days.length).fill(0)]));
-    for (const p of perDay) {
-      const i = index.get(p.day);
-      if (i === undefined) continue;
-      byName.get(top.includes(p.developer) ? p.developer : 'other')![i]! += p.cost;
-    }
-    for (const n of names) series.push({ developer: n, cost: byName.get(n)! });
+    for (const s of topDailySeries(days, top, rows.length > TOP_DEVELOPERS, perDay, (p) => p.developer, (p) => p.cost)) series.push({ developer: s.name, cost: s.values });
   }
   const t = r.totals as typeof r.totals & { machines?: number };
   return { ...empty, available: true, rows, totals: { ...r.totals, machines: t.machines ?? 0 }, days, series };

@@ -8,7 +8,7 @@
 // without them, from token_usage and tool_uses. Both sources count only rows whose time is RFC
 // 3339 text SQLite can read (as the reports do), and give the same answers (test/dashboard-rollups.test.ts).
 import type Database from 'better-sqlite3';
-import { type DashRange, capabilitiesOf, daysBetween, localDay, rangeInfo } from './dashboard-range.js';
+import { type DashRange, capabilitiesOf, daysBetween, localDay, rangeInfo, topDailySeries } from './dashboard-range.js';
 import type { BranchesAnswer, BranchRow, ToolFigures, ToolsAnswer } from './dashboard-types.js';
 import { localDaySql, wholeHours } from './hours.js';
 import { type OffsetPeriod, bucketSql, offsetPeriods, rfc3339 } from './time.js';
@@ -84,19 +84,9 @@ export function toolsAnswer(db: Db, range: DashRange, source?: ToolsSource): Too
   let subagents = 0;
   for (const f of byName.values()) subagents += f.sub;
   const agents = { main: rows.reduce((a, r) => a + r.uses, 0) - subagents, subagents };
-  let days: string[] = [];
-  const series: ToolsAnswer['series'] = [];
-  days = daysBetween(range.from ?? localDay(range.tz, Date.parse(span.lo)), range.to ?? localDay(range.tz, Date.parse(span.hi)));
-  const index = new Map(days.map((d, i) => [d, i]));
+  const days = daysBetween(range.from ?? localDay(range.tz, Date.parse(span.lo)), range.to ?? localDay(range.tz, Date.parse(span.hi)));
   const top = rows.slice(0, TOP_TOOLS).map((r) => r.name);
-  const names = rows.length > TOP_TOOLS ? [...top, 'other'] : top;
-  const byDay = new Map(names.map((n) => [n, new Array<number>(days.length).fill(0)]));
-  for (const r of perDay) {
-    const i = index.get(r.day);
-    if (i === undefined || r.uses === 0) continue;
-    byDay.get(top.includes(r.name) ? r.name : 'other')![i]! += r.uses;
-  }
-  for (const n of names) series.push({ name: n, uses: byDay.get(n)! });
+  const series = topDailySeries(days, top, rows.length > TOP_TOOLS, perDay, (r) => r.name, (r) => r.uses).map((s) => ({ name: s.name, uses: s.values }));
   return { ...empty, available: true, rows, days, series, by_agent: agents, undated };
 }
 
