@@ -61,20 +61,26 @@ export function runHook(input: string | Buffer, args: string[] = [], env: NodeJS
   return runProcess(process.execPath, [HOOK, ...args], input, env);
 }
 
-export function runProcess(cmd: string, args: string[], input: string | Buffer | null, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+/**
+ * Runs `cmd` to its end with `input` on its stdin: bytes through a pipe (null: a pipe left open),
+ * or `{ fd }`, a file or FIFO the child gets as it is (closed here once handed over).
+ */
+export function runProcess(cmd: string, args: string[], input: string | Buffer | null | { fd: number }, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const fd = input !== null && typeof input === 'object' && 'fd' in input ? input.fd : null;
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: [fd ?? 'pipe', 'pipe', 'pipe'] });
+    if (fd !== null) fs.closeSync(fd);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     // The hook stops reading at its size cap and exits: the rest of a huge input meets EPIPE.
-    child.stdin.on('error', (err: NodeJS.ErrnoException) => {
+    child.stdin?.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') reject(err);
     });
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    if (input !== null) child.stdin.end(input);
+    if (fd === null && input !== null) child.stdin!.end(input as string | Buffer);
   });
 }
 

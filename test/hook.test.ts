@@ -94,17 +94,27 @@ test('empty stdin: one line on stderr, exit 0, no file', async (t) => {
   assert.deepEqual(spoolFiles(sb, 'incoming'), []);
 });
 
-test('a stdin that never closes: gives up within the time bound, exit 0', async (t) => {
-  const sb = sandbox(t);
-  const child = spawn(process.execPath, [HOOK, '--spool', sb.spool], {
+/**
+ * The hook (after `nodeArgs`) with a 400 ms stdin bound and a stdin that never closes, having
+ * sent `written`: its exit code and stderr once it gave up.
+ */
+async function runWithOpenStdin(nodeArgs: string[], spool: string, written = ''): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [...nodeArgs, HOOK, '--spool', spool], {
     env: { ...process.env, CLAUDE_METRICS_HOOK_TIMEOUT_MS: '400' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  if (written !== '') child.stdin.write(written);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const started = Date.now();
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   child.stdin.destroy();
+  return { code, stderr };
+}
+
+test('a stdin that never closes: gives up within the time bound, exit 0', async (t) => {
+  const sb = sandbox(t);
+  const started = Date.now();
+  const { code, stderr } = await runWithOpenStdin([], sb.spool);
   assert.equal(code, 0);
   assert.ok(Date.now() - started < 5000, 'exited promptly');
   assert.match(stderr, /stdin stayed open and empty for 400 ms/);
@@ -113,15 +123,7 @@ test('a stdin that never closes: gives up within the time bound, exit 0', async 
 
 test('a stdin that sends a payload but never closes: what arrived is spooled', async (t) => {
   const sb = sandbox(t);
-  const child = spawn(process.execPath, [HOOK, '--spool', sb.spool], {
-    env: { ...process.env, CLAUDE_METRICS_HOOK_TIMEOUT_MS: '400' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stdin.write('{"session_id":"slow"}');
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  child.stdin.destroy();
+  const { code, stderr } = await runWithOpenStdin([], sb.spool, '{"session_id":"slow"}');
   assert.equal(code, 0);
   assert.match(stderr, /stdin not closed after 400 ms; spooled the 21 bytes read/);
   const [name] = spoolFiles(sb, 'incoming');
@@ -179,30 +181,14 @@ test('where Node offers no bare pipe handle (process.binding gone, or DEP0111 ma
   const ids = spoolFiles(sb, 'incoming').map((n) => JSON.parse(fs.readFileSync(path.join(sb.spool, 'incoming', n), 'utf8')).session_id);
   assert.deepEqual(ids.sort(), ['no-binding', 'pending-deprecation']);
   // The time bound still holds on that path.
-  const child = spawn(process.execPath, ['--require', noBinding, HOOK, '--spool', sb.spool], {
-    env: { ...process.env, CLAUDE_METRICS_HOOK_TIMEOUT_MS: '300' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  child.stdin.destroy();
+  const { code, stderr } = await runWithOpenStdin(['--require', noBinding], sb.spool);
   assert.equal(code, 0);
-  assert.match(stderr, /stdin stayed open and empty for 300 ms/);
+  assert.match(stderr, /stdin stayed open and empty for 400 ms/);
 });
 
 /** The hook with `fd` (a file or FIFO, closed here once handed over) as its stdin. */
-function runWithStdin(fd: number, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [HOOK, ...args], { env: { ...process.env, ...env }, stdio: [fd, 'pipe', 'pipe'] });
-  fs.closeSync(fd);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runWithStdin(fd: number, args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof runProcess> {
+  return runProcess(process.execPath, [HOOK, ...args], { fd }, env);
 }
 
 test('an oversized payload is capped at 8 MiB + 1 byte and flagged', async (t) => {

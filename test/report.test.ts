@@ -339,49 +339,40 @@ test("report session: Claude Code's reported cost beside ours, flagged past a ce
   assert.match(table.stdout, /≠ Claude Code's own cost \(status line\) differs from ours by more than \$0\.01/);
 });
 
-test('report session reads the sessions of a range in start order from index sessions_start (migration 0014): a seek, no sort', (t) => {
+/**
+ * A report of 2026-01-01 … 2026-11-30 (UTC) on the fixtures, and the query plan of each statement
+ * it ran whose SQL `watched` matches.
+ */
+function plansOf(t: { after: (fn: () => void) => void }, kind: 'session' | 'daily', watched: (sql: string) => boolean): { rows: number; plans: string[] } {
   const sb = sandbox(t);
   buildFixtureDb(sb);
   const db = new Database(sb.db, { readonly: true, fileMustExist: true });
-  try {
-    // The statements the report runs, each with its query plan.
-    const plans: string[] = [];
-    const spy = {
-      prepare: (sql: string) => {
-        if (/FROM sessions s WHERE/.test(sql)) plans.push((db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ from: '2026-01-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' }) as Json[]).map((r) => r.detail).join(' / '));
-        return db.prepare(sql);
-      },
-    };
-    const r = runReport(spy, { kind: 'session', timeZone: 'UTC', since: '2026-01-01', until: '2026-11-30', breakdown: false, weekStart: 1 });
-    assert.ok(r.rows.length > 0);
-    assert.ok(plans.length >= 2, plans.join('\n'));
-    for (const plan of plans) {
-      assert.match(plan, /SEARCH s USING (COVERING )?INDEX sessions_start/, plan);
-      assert.doesNotMatch(plan, /TEMP B-TREE/, plan);
-    }
-  } finally {
-    db.close();
+  t.after(() => db.close());
+  const plans: string[] = [];
+  const spy = {
+    prepare: (sql: string) => {
+      if (watched(sql)) plans.push((db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ from: '2026-01-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' }) as Json[]).map((r) => r.detail).join(' / '));
+      return db.prepare(sql);
+    },
+  };
+  const r = runReport(spy, { kind, timeZone: 'UTC', since: '2026-01-01', until: '2026-11-30', breakdown: false, weekStart: 1 });
+  return { rows: r.rows.length, plans };
+}
+
+test('report session reads the sessions of a range in start order from index sessions_start (migration 0014): a seek, no sort', (t) => {
+  const { rows, plans } = plansOf(t, 'session', (sql) => /FROM sessions s WHERE/.test(sql));
+  assert.ok(rows > 0);
+  assert.ok(plans.length >= 2, plans.join('\n'));
+  for (const plan of plans) {
+    assert.match(plan, /SEARCH s USING (COVERING )?INDEX sessions_start/, plan);
+    assert.doesNotMatch(plan, /TEMP B-TREE/, plan);
   }
 });
 
 test('the usage reports find the sessions without calls by their partial index, not by sessions_start', (t) => {
-  const sb = sandbox(t);
-  buildFixtureDb(sb);
-  const db = new Database(sb.db, { readonly: true, fileMustExist: true });
-  try {
-    const plans: string[] = [];
-    const spy = {
-      prepare: (sql: string) => {
-        if (sql.startsWith('SELECT count(*) FROM sessions s')) plans.push((db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ from: '2026-01-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' }) as Json[]).map((r) => r.detail).join(' / '));
-        return db.prepare(sql);
-      },
-    };
-    runReport(spy, { kind: 'daily', timeZone: 'UTC', since: '2026-01-01', until: '2026-11-30', breakdown: false, weekStart: 1 });
-    assert.equal(plans.length, 1, plans.join('\n'));
-    assert.match(plans[0]!, /SCAN s USING INDEX sessions_without_calls/, plans[0]);
-  } finally {
-    db.close();
-  }
+  const { plans } = plansOf(t, 'daily', (sql) => sql.startsWith('SELECT count(*) FROM sessions s'));
+  assert.equal(plans.length, 1, plans.join('\n'));
+  assert.match(plans[0]!, /SCAN s USING INDEX sessions_without_calls/, plans[0]);
 });
 
 test('a report whose reader has gone (report … | head): no crash, no stack trace, exit 0', async (t) => {
