@@ -292,7 +292,7 @@ async function benchHookStartup({ cfg, tmp, hookJs, baselinePy, pythonAvailable,
   }
   table(['contender (spawn -> exit)', 'median', 'p90', 'min', 'max', 'failed'], rows);
   console.log('  * protocol floor: plain Node doing only what the spool protocol requires of a hook (read stdin on the event');
-  console.log('    loop through libuv\'s bare pipe handle, temp file + fsync, rename, folder fsync, print {}), no module, no check:');
+  console.log('    loop through libuv\'s bare pipe handle, temp file + fsync, rename, folder fsync, print {}), no npm module, no check:');
   console.log('    bench/hook-floor.cjs.');
   if (by.baseline?.untilWritten.length) {
     console.log('  * informational: spawn until the baseline\'s detached python process has also exited (its DB write done);');

@@ -361,7 +361,7 @@ async function startupRounds({ cfg, problems, misses, work, env, cwd, payload, s
   console.log(`  *** its first call: TMPDIR a new empty folder each time (${coldTmps} runs, spread over the rounds); ${coldCached} of them left a cache file.`);
   console.log('    The page cache is warm (the history was just written and imported).');
   console.log('  **** bench/statusline-floor.cjs: the least a Node status line does that spools its stdin by the protocol and shows');
-  console.log('    costs from this database, with no module and no check (bare pipe handle, temp file + fsync, rename, folder fsync,');
+  console.log('    costs from this database, with no npm module and no check (bare pipe handle, temp file + fsync, rename, folder fsync,');
   console.log('    node:sqlite: the session row and today from usage_hours, one line): what is left above it is our own code.');
   // eslint-disable-next-line no-control-regex
   const plain = (line) => line.replace(/\x1b\[[0-9;]*m/g, '');
