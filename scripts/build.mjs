@@ -6,6 +6,7 @@
 // `claude-metrics dashboard` only) and its web app (dist/dashboard/: index.html, app.js, app.css;
 // Preact and uPlot bundled in, nothing fetched from a CDN).
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinModules, createRequire } from 'node:module';
@@ -67,14 +68,26 @@ await build({
 await build({
   ...common,
   plugins: [hookShims, builtinsViaRequire],
+  entryPoints: ['src/statusline/run.ts'],
+  outfile: 'dist/statusline-run.cjs',
+  format: 'cjs',
+  minify: true,
+  external: ['better-sqlite3'],
+  // The status line always passes its own file (__filename) where import.meta.url would be used.
+  define: { 'import.meta.url': 'undefined' },
+});
+// The status line's loader runs dist/statusline-run.cjs from V8's code cache, one file per build:
+// V8 checks a cache's Node version and flags but not its source, so the build id names the file.
+const statuslineBuildId = createHash('sha256').update(fs.readFileSync('dist/statusline-run.cjs')).digest('hex').slice(0, 16);
+await build({
+  ...common,
+  plugins: [builtinsViaRequire],
   entryPoints: ['src/statusline/main.ts'],
   outfile: 'dist/statusline.cjs',
   format: 'cjs',
   minify: true,
-  external: ['better-sqlite3'],
   banner: { js: '#!/usr/bin/env node' },
-  // The status line always passes its own file (__filename) where import.meta.url would be used.
-  define: { 'import.meta.url': 'undefined' },
+  define: { STATUSLINE_BUILD_ID: JSON.stringify(statuslineBuildId) },
 });
 // The CLI: dist/cli.js is a tiny entry that checks the Node version and answers --version and
 // --help before dist/main.js (the command line itself) loads anything.

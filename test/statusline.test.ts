@@ -200,7 +200,11 @@ test('claude-metrics statusline is the same command; without --spool or $CLAUDE_
 });
 
 test('the bundle stays lean: better-sqlite3 external, no Intl formatter, no node:crypto or worker_threads at load', () => {
-  const bundle = fs.readFileSync(path.join(ROOT, 'dist', 'statusline.cjs'), 'utf8');
+  // The bin is a small loader; the status line itself is dist/statusline-run.cjs.
+  const loader = fs.readFileSync(path.join(ROOT, 'dist', 'statusline.cjs'), 'utf8');
+  assert.ok(loader.length < 8 * 1024, `loader: ${loader.length} bytes`);
+  assert.doesNotMatch(loader, /require\("(node:)?(crypto|worker_threads|better-sqlite3)"\)/);
+  const bundle = fs.readFileSync(path.join(ROOT, 'dist', 'statusline-run.cjs'), 'utf8');
   // The native module stays outside (required by name when there is a database), not bundled.
   assert.ok(bundle.includes('"better-sqlite3"'));
   assert.ok(!bundle.includes('better_sqlite3.node') && !bundle.includes('SqliteError'), 'better-sqlite3 is not bundled');
@@ -208,4 +212,70 @@ test('the bundle stays lean: better-sqlite3 external, no Intl formatter, no node
   assert.doesNotMatch(bundle, /\bIntl\./);
   assert.doesNotMatch(bundle, /require\("(node:)?(crypto|worker_threads)"\)/);
   assert.ok(bundle.length < 64 * 1024, `${bundle.length} bytes`);
+});
+
+test('the code cache: written once the line is out, into a private folder; used next time; a bad one rewritten; a folder open to others or a symlink neither read nor written', async (t) => {
+  const { sb, env: base } = recentDb(t);
+  const env = { ...base, XDG_CACHE_HOME: path.join(sb.dir, 'cache') };
+  const dir = path.join(sb.dir, 'cache', 'claude-metrics', 'code-cache');
+  const input = JSON.stringify(snapshot(KNOWN));
+  const run = (extra: string[] = ['--debug'], e = env) => runStatusline(input, args(sb, extra), e);
+  // A cache of an older build for this Node is replaced; another Node's is left alone.
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const older = path.join(dir, `statusline-${process.version}-${process.arch}-0000000000000000.bin`);
+  const otherNode = path.join(dir, `statusline-v1.0.0-${process.arch}-0000000000000000.bin`);
+  for (const f of [older, otherNode]) fs.writeFileSync(f, 'old');
+
+  const first = await run();
+  assert.equal(first.code, 0);
+  assert.match(first.stderr, /code cache missing\n/);
+  assert.match(first.stderr, /code cache written \(\d+ bytes\)\n/);
+  const names = fs.readdirSync(dir).sort();
+  const name = names.find((n) => n.startsWith(`statusline-${process.version}-`))!;
+  assert.match(name, new RegExp(`^statusline-${process.version}-${process.arch}-[0-9a-f]{16}\\.bin$`));
+  assert.deepEqual(names, [name, path.basename(otherNode)].sort(), 'the older build’s cache removed, the other Node’s kept');
+  const file = path.join(dir, name);
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+
+  const second = await run();
+  assert.match(second.stderr, /code cache used\n/);
+  assert.doesNotMatch(second.stderr, /written/);
+  assert.equal(second.stdout, first.stdout);
+  assert.match(second.stdout, /^Sonnet 4\.5 \| session \$0\.10 \| today \$0\.23 /);
+
+  // Damaged: V8 refuses it, the line is the same, and the cache is written again.
+  fs.writeFileSync(file, Buffer.alloc(4096, 7));
+  const third = await run();
+  assert.match(third.stderr, /code cache rejected\n/);
+  assert.match(third.stderr, /code cache written/);
+  assert.equal(third.stdout, first.stdout);
+  assert.notDeepEqual(fs.readFileSync(file), Buffer.alloc(4096, 7));
+  // Without --debug the same happens in silence.
+  fs.writeFileSync(file, Buffer.alloc(4096, 7));
+  const quiet = await run([]);
+  assert.equal(quiet.stderr, '');
+  assert.equal(quiet.stdout, first.stdout);
+  assert.notDeepEqual(fs.readFileSync(file), Buffer.alloc(4096, 7), 'rewritten quietly');
+
+  // A folder others may write into is not trusted: not read (the planted file stays) and not written.
+  const planted = Buffer.alloc(4096, 9);
+  fs.writeFileSync(file, planted);
+  fs.chmodSync(dir, 0o770);
+  const open = await run();
+  assert.match(open.stderr, /code cache off: .*code-cache is not a private folder of this user's\n/);
+  assert.doesNotMatch(open.stderr, /written/);
+  assert.equal(open.stdout, first.stdout);
+  assert.deepEqual(fs.readFileSync(file), planted);
+
+  // A symlink in place of the folder, even to a private one, likewise.
+  const elsewhere = path.join(sb.dir, 'elsewhere');
+  fs.mkdirSync(elsewhere, { mode: 0o700 });
+  const linked = path.join(sb.dir, 'linked-cache');
+  fs.mkdirSync(path.join(linked, 'claude-metrics'), { recursive: true, mode: 0o700 });
+  fs.symlinkSync(elsewhere, path.join(linked, 'claude-metrics', 'code-cache'));
+  const viaLink = await run(['--debug'], { ...env, XDG_CACHE_HOME: linked });
+  assert.match(viaLink.stderr, /code cache off: .* is not a private folder of this user's\n/);
+  assert.equal(viaLink.stdout, first.stdout);
+  assert.deepEqual(fs.readdirSync(elsewhere), [], 'nothing written through the symlink');
 });

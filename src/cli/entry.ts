@@ -2,6 +2,7 @@
 // before anything native loads (better-sqlite3 13's binary crashes Node 20 with a segfault),
 // answers --version and --help itself (so they cost a Node start and no more), then runs the
 // command line (dist/main.js, from src/cli/main.ts), which loads only the command asked for.
+import { privateCacheDir } from '../shared/private-cache.js';
 import { MAIN_HELP, quickAnswer } from './help.js';
 
 const MIN_NODE_MAJOR = 22;
@@ -31,31 +32,10 @@ if (quick === 'version') {
   const { enableCompileCache } = (await import('node:module')) as { enableCompileCache?: (dir: string) => unknown };
   // getBuiltinModule takes the module Node already loaded; an ESM import of node:fs costs ~3 ms.
   const fs = (process.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined) ?? (await import('node:fs'));
-  const cacheDir = privateCacheDir(fs);
+  const cacheDir = privateCacheDir(fs, 'compile-cache');
   if (enableCompileCache && cacheDir !== null) enableCompileCache(cacheDir);
   // @ts-ignore: dist/report.js exists only after the build; the source is src/cli/report-main.ts.
   if (process.argv[2] === 'report') await import('./report.js');
   // @ts-ignore: dist/main.js exists only after the build; the source is src/cli/main.ts.
   else await import('./main.js');
-}
-
-/**
- * $XDG_CACHE_HOME/claude-metrics/compile-cache (else ~/.cache/…), made 0700 when missing; null
- * (no cache) when that folder is not a real folder owned by this user and closed to others.
- */
-function privateCacheDir(fs: typeof import('node:fs')): string | null {
-  const home = process.env.HOME;
-  const base = process.env.XDG_CACHE_HOME || (home ? `${home}/.cache` : '');
-  if (!base.startsWith('/')) return null;
-  const dir = `${base}/claude-metrics/compile-cache`;
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.lstatSync(dir);
-    const ours = st.isDirectory() && (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o077) === 0;
-    return ours ? dir : null;
-  } catch (err) {
-    // A cache is an optimisation: a home without room or rights runs without it.
-    if (!(err instanceof Error && 'code' in err)) throw err;
-    return null;
-  }
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { makeDirs } from './make-dirs.js';
 import { type PayloadKind, formatPayloadId, spoolDirs } from './spool-layout.js';
 
 /** Writes one payload; creates missing spool folders (0700). Returns its id. */
@@ -16,31 +17,11 @@ export function writePayload(root: string, bytes: Buffer | string, options: { sy
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     // First run: create spool/ and its folders (0700), then try once more.
-    for (const dir of [dirs.incoming, dirs.processing, dirs.dead]) makeDirs(dir, 0o700);
+    for (const dir of [dirs.incoming, dirs.processing, dirs.dead]) makeDirs(fs, path.resolve(dir), 0o700);
     writeFileFully(file, bytes);
   }
   if (options.syncDir !== false) syncIncoming(root);
   return id;
-}
-
-/**
- * mkdir -p without Node's recursive mkdir, which spins at 100% CPU forever where mkdir(2) answers
- * ENOENT for a parent that exists (e.g. under /proc): the hook must end, whatever its --spool.
- * Creates the missing folders from the top down; any error other than EEXIST is thrown.
- */
-export function makeDirs(dir: string, mode: number): void {
-  const missing: string[] = [];
-  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) {
-    missing.push(d);
-    if (path.dirname(d) === d) break;
-  }
-  for (const d of missing.reverse()) {
-    try {
-      fs.mkdirSync(d, { mode });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
 }
 
 /**

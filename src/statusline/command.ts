@@ -12,6 +12,7 @@ import { readDbFigures } from './db-figures.js';
 import { DEFAULT_TEMPLATE, dbNeeds, isField } from './fields.js';
 import { statuslineHelp } from './help.js';
 import { composeLine, lineFigures } from './line.js';
+import type { LoadedBundle } from './code-cache.js';
 import { type StatusPayload, parseStatusPayload } from './payload.js';
 import { fieldsOf, parseTemplate } from './template.js';
 
@@ -168,15 +169,26 @@ function buildLine(args: StatuslineArgs, bytes: Buffer | null, selfFile: string 
 
 const NO_FIGURES = 'claude-metrics: no figures yet';
 
-/** Runs the status line and ends the process (exit 0). */
-export function statuslineCommand(argv: string[], name: string, selfFile: string | undefined): void {
+/**
+ * Runs the status line and ends the process (exit 0). `loaded`: how the bin's loader ran this
+ * code (code-cache.ts); its cache, when it was not used, is written once the line is out.
+ */
+export function statuslineCommand(argv: string[], name: string, selfFile: string | undefined, loaded?: Pick<LoadedBundle, 'state' | 'reason' | 'save'>): void {
   const started = msNow();
   const args = parseStatuslineArgs(argv);
   const debug = args.debug || Boolean(process.env[STATUSLINE_DEBUG_ENV]);
   const notes: string[] = [];
   const note = (m: string): void => void notes.push(m);
+  if (loaded) note(`code cache ${loaded.state}${loaded.reason ? `: ${loaded.reason}` : ''}`);
   const finish = (line: string): never => {
     writeOut(1, `${line}\n`);
+    if (loaded?.save) {
+      try {
+        note(loaded.save());
+      } catch (err) {
+        note(`code cache not written: ${(err as Error).message}`);
+      }
+    }
     if (debug) {
       notes.push(`took ${(msNow() - started).toFixed(1)} ms`);
       writeOut(2, notes.map((n) => `${name}: ${n}\n`).join(''));

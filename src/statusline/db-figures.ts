@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { type ActiveBlock, activeBlock } from '../report/blocks.js';
 import { MIN_SCHEMA_VERSION } from '../report/schema.js';
 import { periodBounds } from '../report/budgets.js';
-import { spentBetween } from '../report/spend.js';
+import { callSums } from '../report/spend.js';
 import { type ReadConnection, openReadConnection } from '../report/read-db.js';
 import type { DbNeed } from './fields.js';
 
@@ -51,14 +51,15 @@ export function readDbFigures(dbPath: string, sessionId: string | null, needs: S
     }
     for (const period of ['day', 'week', 'month'] as const) {
       if (!needs.has(period)) continue;
+      // callSums, not spentBetween: the schema version checked above has token_usage.cost_usd.
       const range = periodBounds(period, now);
-      figures[period] = spentBetween(db, range.start, range.end).cost_usd;
+      figures[period] = callSums(db, Date.parse(range.start), Date.parse(range.end)).cost_usd;
     }
     if (needs.has('block')) figures.block = activeBlock(db, now);
   } catch (err) {
     note(`cannot read ${dbPath}: ${(err as Error).message}`);
-  } finally {
-    db?.close();
   }
+  // Not closed: the process ends as soon as the line is printed, which releases the read-only
+  // connection (it holds no lock between statements and writes nothing); closing costs ~0.3 ms.
   return figures;
 }

@@ -1,0 +1,83 @@
+// The status line's loader (dist/statusline.cjs, main.ts) runs its bundle (dist/statusline-run.cjs)
+// from V8's code cache. A cold Node compiles each function the first time it is called, and that
+// compiling is about half of the status line's own time: with the code a previous run compiled,
+// V8 skips it (bench section 5). The cache is made after a run (so it holds every function that
+// run compiled), and kept in the user's private cache folder (shared/private-cache.ts), one file
+// per Node version and bundle build: V8 checks its own version and flags, not the source, so the
+// file's name carries the bundle's build id. Anything wrong with the cache only costs speed: the
+// bundle is then compiled as usual and the cache written again after the line is printed.
+import type fs from 'node:fs';
+import type vm from 'node:vm';
+import { cacheDirPath, isPrivateDir, privateCacheDir } from '../shared/private-cache.js';
+
+export const CODE_CACHE_DIR = 'code-cache';
+
+/** What became of the cache this run, for --debug. */
+export type CacheState = 'used' | 'missing' | 'rejected' | 'off';
+
+export interface LoadedBundle {
+  exports: unknown;
+  state: CacheState;
+  /** Why the cache was off or could not be read. */
+  reason?: string;
+  /** Writes the cache from this run's compiled code (when it was not used); returns a note. */
+  save?: () => string;
+}
+
+/** The cache file of a bundle build for this Node. */
+export function cacheFileName(buildId: string): string {
+  return `statusline-${process.version}-${process.arch}-${buildId}.bin`;
+}
+
+/** Runs the CommonJS bundle `file` through vm.Script with the cache, and returns its exports. */
+export function loadBundle(fsm: typeof fs, vmm: typeof vm, file: string, buildId: string, requireFn: NodeJS.Require): LoadedBundle {
+  const dir = cacheDirPath(CODE_CACHE_DIR);
+  let state: CacheState = 'off';
+  let reason: string | undefined = dir === null ? 'no HOME or XDG_CACHE_HOME' : undefined;
+  let cachedData: Buffer | undefined;
+  if (dir !== null) {
+    try {
+      if (isPrivateDir(fsm, dir)) {
+        cachedData = fsm.readFileSync(`${dir}/${cacheFileName(buildId)}`);
+        state = 'used';
+      } else {
+        state = fsm.existsSync(dir) ? 'off' : 'missing';
+        if (state === 'off') reason = `${dir} is not a private folder of this user's`;
+      }
+    } catch (err) {
+      state = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'off';
+      if (state === 'off') reason = (err as Error).message;
+    }
+  }
+  // The wrapper Node itself gives a CommonJS module, so the bundle runs as if required.
+  const source = `(function (exports, require, module, __filename, __dirname) {${fsm.readFileSync(file, 'utf8').replace(/^#!.*/, '')}\n})`;
+  const script = new vmm.Script(source, { filename: file, cachedData });
+  if (state === 'used' && script.cachedDataRejected) state = 'rejected';
+  const module = { exports: {} as unknown };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireFn, module, file, file.slice(0, file.lastIndexOf('/')));
+  const loaded: LoadedBundle = { exports: module.exports, state, reason };
+  if (state === 'missing' || state === 'rejected') loaded.save = () => saveCache(fsm, script.createCachedData(), buildId);
+  return loaded;
+}
+
+/** Writes the cache (0600, temp file then rename) and removes this Node's caches of other builds. */
+function saveCache(fsm: typeof fs, data: Buffer, buildId: string): string {
+  const dir = privateCacheDir(fsm, CODE_CACHE_DIR);
+  if (dir === null) return 'code cache not written: no private cache folder';
+  const name = cacheFileName(buildId);
+  const temp = `${dir}/${name}.${process.pid}.tmp`;
+  // 'wx': a file (or a symlink) already there is an error, never followed.
+  const fd = fsm.openSync(temp, 'wx', 0o600);
+  try {
+    for (let at = 0; at < data.length; ) at += fsm.writeSync(fd, data, at, data.length - at);
+    fsm.fsyncSync(fd);
+  } finally {
+    fsm.closeSync(fd);
+  }
+  fsm.renameSync(temp, `${dir}/${name}`);
+  const stale = `statusline-${process.version}-${process.arch}-`;
+  for (const other of fsm.readdirSync(dir)) {
+    if (other.startsWith(stale) && other.endsWith('.bin') && other !== name) fsm.rmSync(`${dir}/${other}`, { force: true });
+  }
+  return `code cache written (${data.length} bytes)`;
+}
