@@ -89,6 +89,30 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
   define: { STATUSLINE_BUILD_ID: JSON.stringify(statuslineBuildId) },
 });
+// The team database's mirror (--postgres: report, dashboard) is its own file too, dist/team-mirror.js:
+// main.js's chunks and dist/report.cjs import it at run time, so that neither pg nor better-sqlite3
+// (imported at its top) loads for a local report.
+const teamMirrorExternal = {
+  name: 'team-mirror-external',
+  setup(b) {
+    b.onResolve({ filter: /\/sync\/team-mirror\.js$/ }, () => ({ path: './team-mirror.js', external: true }));
+  },
+};
+// `claude-metrics report` in one CommonJS file (dist/report.cjs), which dist/cli.js runs from V8's
+// code cache (src/shared/code-cache.ts): no main.js and no shared chunks to resolve, load and link,
+// and no function compiled twice. The team mirror stays ./team-mirror.js, imported at run time.
+await build({
+  ...common,
+  entryPoints: ['src/cli/report-main.ts'],
+  outfile: 'dist/report.cjs',
+  format: 'cjs',
+  external: ['better-sqlite3', 'pg', 'pg-native'],
+  plugins: [builtinsViaRequire, teamMirrorExternal],
+  // node:url is loaded by Node itself before any user code.
+  banner: { js: 'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__importMetaUrl' },
+});
+const reportBuildId = createHash('sha256').update(fs.readFileSync('dist/report.cjs')).digest('hex').slice(0, 16);
 // The CLI: dist/cli.js is a tiny entry that checks the Node version and answers --version and
 // --help before dist/main.js (the command line itself) loads anything.
 await build({
@@ -98,8 +122,9 @@ await build({
   format: 'esm',
   target: 'es2020', // parsed by any Node that might run it, so that the version check can speak
   supported: { 'top-level-await': true },
-  external: ['./main.js', './report.js'],
+  external: ['./main.js', './team-mirror.js'],
   banner: { js: '#!/usr/bin/env node' },
+  define: { REPORT_BUILD_ID: JSON.stringify(reportBuildId) },
 });
 // The dashboard's server is its own file, so that other commands never load it: main.js imports
 // it at run time as ./dashboard-server.js.
@@ -117,15 +142,6 @@ const esmBanner = {
     'const require = __createRequire(import.meta.url);',
     'const __filename = __fileURLToPath(import.meta.url);',
   ].join('\n'),
-};
-// The team database's mirror (--postgres: report, dashboard) is its own file too, dist/team-mirror.js:
-// main.js's chunks and dist/report.js import it at run time, so that neither pg nor better-sqlite3
-// (imported at its top) loads for a local report.
-const teamMirrorExternal = {
-  name: 'team-mirror-external',
-  setup(b) {
-    b.onResolve({ filter: /\/sync\/team-mirror\.js$/ }, () => ({ path: './team-mirror.js', external: true }));
-  },
 };
 await build({
   ...common,
@@ -164,17 +180,6 @@ await build({
   // node_modules, in the sync chunk only; its optional native binding is never asked for.
   external: ['better-sqlite3', 'pg', 'pg-native'],
   plugins: [builtinsViaRequire, dashboardServerExternal, teamMirrorExternal],
-  banner: esmBanner,
-});
-// `claude-metrics report` in one file (dist/report.js, which dist/cli.js imports for `report`):
-// no main.js and no shared chunks to resolve, load and link (~5 ms).
-await build({
-  ...common,
-  entryPoints: { report: 'src/cli/report-main.ts' },
-  outdir: 'dist',
-  format: 'esm',
-  external: ['better-sqlite3', 'pg', 'pg-native'],
-  plugins: [builtinsViaRequire, teamMirrorExternal],
   banner: esmBanner,
 });
 await build({

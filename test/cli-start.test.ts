@@ -69,8 +69,9 @@ test("Node's compile cache lives in the user's own 0700 folder, and is not used 
   const home = path.join(sb.dir, 'cache-home');
   fs.mkdirSync(home, { mode: 0o700 });
   const cli = path.join(ROOT, 'dist', 'cli.js');
+  // A command of dist/main.js's (reports run from V8's code cache instead: the next test).
   const report = (): ReturnType<typeof spawnSync> =>
-    spawnSync(process.execPath, [cli, 'report', 'daily', '--db', sb.db, '--json'], { encoding: 'utf8', env: { ...process.env, HOME: home, XDG_CACHE_HOME: '' } });
+    spawnSync(process.execPath, [cli, 'help', 'report'], { encoding: 'utf8', env: { ...process.env, HOME: home, XDG_CACHE_HOME: '' } });
   const cache = path.join(home, '.cache', 'claude-metrics', 'compile-cache');
   const first = report();
   assert.equal(first.status, 0, String(first.stderr));
@@ -90,4 +91,50 @@ test("Node's compile cache lives in the user's own 0700 folder, and is not used 
   fs.symlinkSync(elsewhere, cache);
   assert.equal(report().status, 0);
   assert.deepEqual(fs.readdirSync(elsewhere), [], 'a symlinked cache folder is not followed');
+});
+
+test("a report runs from V8's code cache, one per kind, kept 0600 in the user's own 0700 folder: written by a first run, used after, rewritten when damaged, never where others could write", (t) => {
+  const sb = sandbox(t);
+  buildFixtureDb(sb);
+  const home = path.join(sb.dir, 'cache-home');
+  fs.mkdirSync(home, { mode: 0o700 });
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const report = (kind: string, env: NodeJS.ProcessEnv = { HOME: home, XDG_CACHE_HOME: '' }) =>
+    spawnSync(process.execPath, [cli, 'report', kind, '--db', sb.db, '--json', '--timezone', 'UTC'], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const dir = path.join(home, '.cache', 'claude-metrics', 'code-cache');
+  const fileOf = (kind: string): string => {
+    const names = fs.readdirSync(dir).filter((n) => n.startsWith(`report-${kind}-${process.version}-${process.arch}-`));
+    assert.equal(names.length, 1, names.join(', '));
+    return path.join(dir, names[0]!);
+  };
+  const first = report('daily');
+  assert.equal(first.status, 0, first.stderr);
+  assert.equal(first.stderr, '');
+  const file = fileOf('daily');
+  assert.match(path.basename(file), /^report-daily-v[\d.]+-\w+-[0-9a-f]{16}\.bin$/);
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+  const written = fs.readFileSync(file);
+  // Used, not rewritten, by the next run; the same answer.
+  const second = report('daily');
+  assert.equal(second.stdout, first.stdout);
+  assert.deepEqual(fs.readFileSync(file), written);
+  // Each kind has its own.
+  assert.equal(report('session').status, 0);
+  fileOf('session');
+  // Damaged: refused by V8, the same answer, and written again.
+  fs.writeFileSync(file, Buffer.alloc(2048, 5));
+  const third = report('daily');
+  assert.equal(third.status, 0, third.stderr);
+  assert.equal(third.stdout, first.stdout);
+  assert.notDeepEqual(fs.readFileSync(file), Buffer.alloc(2048, 5));
+  // A folder others may write to: the planted file is neither run nor replaced.
+  fs.writeFileSync(file, Buffer.alloc(2048, 6));
+  fs.chmodSync(dir, 0o777);
+  const open = report('daily');
+  assert.equal(open.stdout, first.stdout);
+  assert.deepEqual(fs.readFileSync(file), Buffer.alloc(2048, 6));
+  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('report-monthly')), []);
+  assert.equal(report('monthly').status, 0);
+  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('report-monthly')), [], 'nothing written to a world-writable folder');
 });

@@ -135,13 +135,25 @@ function writeRest(rest: Buffer, err: unknown): void {
   process.stdout.write(rest);
 }
 
+type TeamMirrorModule = typeof import('../sync/team-mirror.js');
+let importTeamMirror = (): Promise<TeamMirrorModule> => import('../sync/team-mirror.js');
+
+/**
+ * How the team mirror's module is loaded (--postgres only): dist/report.cjs runs inside vm.Script
+ * (src/shared/code-cache.ts), where import() would need an experimental loader, so dist/cli.js
+ * hands it its own import() of dist/team-mirror.js.
+ */
+export function useTeamMirrorImport(load: () => Promise<TeamMirrorModule>): void {
+  importTeamMirror = load;
+}
+
 /**
  * The report of the team database: a mirror made for it (the calls of the range with a day's
  * slack each side, and what goes with them), the same queries on it, then the mirror removed.
  * No budgets: they are one person's. `CLAUDE_METRICS_TEAM_TIMING=1` prints the pull's size and time on stderr.
  */
 async function teamReport(opts: Parsed, url: string): Promise<number> {
-  const { reportMirror } = await import('../sync/team-mirror.js');
+  const { reportMirror } = await importTeamMirror();
   const fromMs = opts.since ? localDayStart(opts.timeZone, opts.since) : null;
   const toMs = opts.until ? localDayStart(opts.timeZone, nextDay(opts.until)) : null;
   let mirror: Awaited<ReturnType<typeof reportMirror>>;

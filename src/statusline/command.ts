@@ -12,7 +12,7 @@ import { readDbFigures } from './db-figures.js';
 import { DEFAULT_TEMPLATE, dbNeeds, isField } from './fields.js';
 import { statuslineHelp } from './help.js';
 import { composeLine, lineFigures } from './line.js';
-import type { LoadedBundle } from './code-cache.js';
+import type { LoadedBundle } from '../shared/code-cache.js';
 import { type StatusPayload, parseStatusPayload } from './payload.js';
 import { fieldsOf, parseTemplate } from './template.js';
 
@@ -171,7 +171,7 @@ const NO_FIGURES = 'claude-metrics: no figures yet';
 
 /**
  * Runs the status line and ends the process (exit 0). `loaded`: how the bin's loader ran this
- * code (code-cache.ts); its cache, when it was not used, is written once the line is out.
+ * code (src/shared/code-cache.ts); its cache, when it was not used, is written once the line is out.
  */
 export function statuslineCommand(argv: string[], name: string, selfFile: string | undefined, loaded?: Pick<LoadedBundle, 'state' | 'reason' | 'save'>): void {
   const started = msNow();

@@ -1,14 +1,15 @@
-// The status line's loader (dist/statusline.cjs, main.ts) runs its bundle (dist/statusline-run.cjs)
-// from V8's code cache. A cold Node compiles each function the first time it is called, and that
-// compiling is about half of the status line's own time: with the code a previous run compiled,
-// V8 skips it (bench section 5). The cache is made after a run (so it holds every function that
-// run compiled), and kept in the user's private cache folder (shared/private-cache.ts), one file
-// per Node version and bundle build: V8 checks its own version and flags, not the source, so the
-// file's name carries the bundle's build id. Anything wrong with the cache only costs speed: the
-// bundle is then compiled as usual and the cache written again after the line is printed.
+// Running a CommonJS bundle from V8's code cache: the status line's loader (dist/statusline.cjs runs
+// dist/statusline-run.cjs) and `claude-metrics report` (dist/cli.js runs dist/report.cjs). A cold
+// Node compiles each function the first time it is called, and that compiling is a large part of
+// a short command's own time: with the code a previous run compiled, V8 skips it (bench section
+// 5, bench/report-bench.mjs). A cache is made after a run (so it holds every function that run
+// compiled) and kept in the user's private cache folder (private-cache.ts), one file per name,
+// Node version and bundle build: V8 checks its own version and flags, not the source, so the
+// file's name carries the bundle's build id. Anything wrong with a cache only costs speed: the
+// bundle is then compiled as usual and the cache written again at the end of the run.
 import type fs from 'node:fs';
 import type vm from 'node:vm';
-import { cacheDirPath, isPrivateDir, privateCacheDir } from '../shared/private-cache.js';
+import { cacheDirPath, isPrivateDir, privateCacheDir } from './private-cache.js';
 
 export const CODE_CACHE_DIR = 'code-cache';
 
@@ -24,13 +25,17 @@ export interface LoadedBundle {
   save?: () => string;
 }
 
-/** The cache file of a bundle build for this Node. */
-export function cacheFileName(buildId: string): string {
-  return `statusline-${process.version}-${process.arch}-${buildId}.bin`;
+/** The cache file `name` of a bundle build for this Node. */
+export function cacheFileName(name: string, buildId: string): string {
+  return `${name}-${process.version}-${process.arch}-${buildId}.bin`;
 }
 
-/** Runs the CommonJS bundle `file` through vm.Script with the cache, and returns its exports. */
-export function loadBundle(fsm: typeof fs, vmm: typeof vm, file: string, buildId: string, requireFn: NodeJS.Require): LoadedBundle {
+/**
+ * Runs the CommonJS bundle `file` through vm.Script with the cache `name`, and returns its
+ * exports. An import() in the bundle would fail (Node's loader for it is experimental): a bundle
+ * is given what it must import.
+ */
+export function loadBundle(fsm: typeof fs, vmm: typeof vm, file: string, name: string, buildId: string, requireFn: NodeJS.Require): LoadedBundle {
   const dir = cacheDirPath(CODE_CACHE_DIR);
   let state: CacheState = 'off';
   let reason: string | undefined = dir === null ? 'no HOME or XDG_CACHE_HOME' : undefined;
@@ -38,7 +43,7 @@ export function loadBundle(fsm: typeof fs, vmm: typeof vm, file: string, buildId
   if (dir !== null) {
     try {
       if (isPrivateDir(fsm, dir)) {
-        cachedData = fsm.readFileSync(`${dir}/${cacheFileName(buildId)}`);
+        cachedData = fsm.readFileSync(`${dir}/${cacheFileName(name, buildId)}`);
         state = 'used';
       } else {
         state = fsm.existsSync(dir) ? 'off' : 'missing';
@@ -56,16 +61,16 @@ export function loadBundle(fsm: typeof fs, vmm: typeof vm, file: string, buildId
   const module = { exports: {} as unknown };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireFn, module, file, file.slice(0, file.lastIndexOf('/')));
   const loaded: LoadedBundle = { exports: module.exports, state, reason };
-  if (state === 'missing' || state === 'rejected') loaded.save = () => saveCache(fsm, script.createCachedData(), buildId);
+  if (state === 'missing' || state === 'rejected') loaded.save = () => saveCache(fsm, script.createCachedData(), name, buildId);
   return loaded;
 }
 
 /** Writes the cache (0600, temp file then rename) and removes this Node's caches of other builds. */
-function saveCache(fsm: typeof fs, data: Buffer, buildId: string): string {
+function saveCache(fsm: typeof fs, data: Buffer, name: string, buildId: string): string {
   const dir = privateCacheDir(fsm, CODE_CACHE_DIR);
   if (dir === null) return 'code cache not written: no private cache folder';
-  const name = cacheFileName(buildId);
-  const temp = `${dir}/${name}.${process.pid}.tmp`;
+  const file = cacheFileName(name, buildId);
+  const temp = `${dir}/${file}.${process.pid}.tmp`;
   // 'wx': a file (or a symlink) already there is an error, never followed.
   const fd = fsm.openSync(temp, 'wx', 0o600);
   try {
@@ -74,10 +79,10 @@ function saveCache(fsm: typeof fs, data: Buffer, buildId: string): string {
   } finally {
     fsm.closeSync(fd);
   }
-  fsm.renameSync(temp, `${dir}/${name}`);
-  const stale = `statusline-${process.version}-${process.arch}-`;
+  fsm.renameSync(temp, `${dir}/${file}`);
+  const stale = `${name}-${process.version}-${process.arch}-`;
   for (const other of fsm.readdirSync(dir)) {
-    if (other.startsWith(stale) && other.endsWith('.bin') && other !== name) fsm.rmSync(`${dir}/${other}`, { force: true });
+    if (other.startsWith(stale) && other.endsWith('.bin') && other !== file) fsm.rmSync(`${dir}/${other}`, { force: true });
   }
   return `code cache written (${data.length} bytes)`;
 }
