@@ -119,12 +119,22 @@ test('JSON dollar figures are rounded to 6 decimals', (t) => {
   buildDb(sb);
   for (const kind of ['daily', 'weekly', 'monthly', 'session', 'model', 'project', 'blocks']) {
     const out = report(sb, [kind, '--json']);
-    assert.doesNotMatch(out, /_usd[a-z_]*": -?\d+\.\d{7,}/, `${kind}: a dollar figure with more than 6 decimals`);
+    assert.doesNotMatch(out, /_usd[a-z_]*": ?-?\d+\.\d{7,}/, `${kind}: a dollar figure with more than 6 decimals`);
     assert.ok(JSON.parse(out).rows.length > 0, kind);
   }
   const daily = JSON.parse(report(sb, ['daily', '--json'])) as { rows: Array<{ date: string; cost_usd: number }> };
   assert.equal(daily.rows.find((r) => r.date === '2026-03-07')!.cost_usd, 0.229231);
-  assert.match(report(sb, ['daily', '--json']), /"cost_usd": 0\.229231,/);
+  assert.match(report(sb, ['daily', '--json']), /"cost_usd": ?0\.229231,/);
+});
+
+test('--json into a pipe is compact: one line, no indentation', (t) => {
+  const sb = sandbox(t);
+  buildDb(sb);
+  for (const kind of ['daily', 'session', 'blocks']) {
+    const out = report(sb, [kind, '--json']);
+    assert.ok(out.endsWith('}\n') && !out.slice(0, -1).includes('\n'), `${kind}: more than one line`);
+    assert.ok(JSON.parse(out).rows.length > 0, kind);
+  }
 });
 
 test('the title names the first and last days with data when no range is given', (t) => {
