@@ -9,15 +9,26 @@ import { crossCheck } from './crosscheck.js';
 
 /**
  * A session's unpriced calls and models from 'unpriced:model,model,…', which its rows of
- * session_models give in one probe (none: null).
+ * session_models give in one probe (none: null). The probe walks their key (session_id, model),
+ * so the models come sorted: checked while they are cut out, sorted only when they are not (a
+ * split, filter and sort per session took ~1.5 µs, 4,000 sessions ~6 ms).
  */
 function perModel(text: string | null): { unpriced: number; models: string[] } {
   if (text === null) return { unpriced: 0, models: [] };
   const colon = text.indexOf(':');
-  const list = text.slice(colon + 1);
-  // One model (most sessions): no split, filter and sort.
-  const models = list.includes(',') ? list.split(',').filter((m) => m !== '').sort() : list === '' ? [] : [list];
-  return { unpriced: Number(text.slice(0, colon)), models };
+  const models: string[] = [];
+  let sorted = true;
+  for (let at = colon + 1; at <= text.length; ) {
+    let comma = text.indexOf(',', at);
+    if (comma < 0) comma = text.length;
+    if (comma > at) {
+      const model = text.slice(at, comma);
+      if (models.length > 0 && models[models.length - 1]! > model) sorted = false;
+      models.push(model);
+    }
+    at = comma + 1;
+  }
+  return { unpriced: Number(text.slice(0, colon)), models: sorted ? models : models.sort() };
 }
 
 /** One row per session whose start (its end when it has none) falls in range; whole-session figures. */
