@@ -137,6 +137,16 @@ test('--json into a pipe is compact: one line, no indentation', (t) => {
   }
 });
 
+test('--json on a terminal is indented (run under script(1), which gives it a pseudo-terminal)', (t) => {
+  if (spawnSync('script', ['--version'], { encoding: 'utf8' }).status !== 0) return t.skip('no script(1) here');
+  const sb = sandbox(t);
+  buildDb(sb);
+  const command = [process.execPath, CLI, 'report', 'daily', '--json', '--db', sb.db].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^\{\r?\n  "report": "daily",\r?\n/);
+});
+
 test('the title names the first and last days with data when no range is given', (t) => {
   const sb = sandbox(t);
   buildDb(sb);
