@@ -119,12 +119,32 @@ test('JSON dollar figures are rounded to 6 decimals', (t) => {
   buildDb(sb);
   for (const kind of ['daily', 'weekly', 'monthly', 'session', 'model', 'project', 'blocks']) {
     const out = report(sb, [kind, '--json']);
-    assert.doesNotMatch(out, /_usd[a-z_]*": -?\d+\.\d{7,}/, `${kind}: a dollar figure with more than 6 decimals`);
+    assert.doesNotMatch(out, /_usd[a-z_]*": ?-?\d+\.\d{7,}/, `${kind}: a dollar figure with more than 6 decimals`);
     assert.ok(JSON.parse(out).rows.length > 0, kind);
   }
   const daily = JSON.parse(report(sb, ['daily', '--json'])) as { rows: Array<{ date: string; cost_usd: number }> };
   assert.equal(daily.rows.find((r) => r.date === '2026-03-07')!.cost_usd, 0.229231);
-  assert.match(report(sb, ['daily', '--json']), /"cost_usd": 0\.229231,/);
+  assert.match(report(sb, ['daily', '--json']), /"cost_usd": ?0\.229231,/);
+});
+
+test('--json into a pipe is compact: one line, no indentation', (t) => {
+  const sb = sandbox(t);
+  buildDb(sb);
+  for (const kind of ['daily', 'session', 'blocks']) {
+    const out = report(sb, [kind, '--json']);
+    assert.ok(out.endsWith('}\n') && !out.slice(0, -1).includes('\n'), `${kind}: more than one line`);
+    assert.ok(JSON.parse(out).rows.length > 0, kind);
+  }
+});
+
+test('--json on a terminal is indented (run under script(1), which gives it a pseudo-terminal)', (t) => {
+  if (spawnSync('script', ['--version'], { encoding: 'utf8' }).status !== 0) return t.skip('no script(1) here');
+  const sb = sandbox(t);
+  buildDb(sb);
+  const command = [process.execPath, CLI, 'report', 'daily', '--json', '--db', sb.db].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^\{\r?\n  "report": "daily",\r?\n/);
 });
 
 test('the title names the first and last days with data when no range is given', (t) => {

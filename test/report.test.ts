@@ -12,6 +12,8 @@ import { EXPECTED, buildEmptyDb, buildFixtureDb } from './support/fixture-db.ts'
 import { renderTable } from '../src/report/table.ts';
 import { snapshot, statuslineId } from './support/statusline.ts';
 import { runReport } from '../src/report/queries.ts';
+import { localDateTimes, localParts, offsetPeriods } from '../src/report/time.ts';
+import { withZone } from '../src/report/zone.ts';
 
 interface Out {
   code: number | null;
@@ -273,6 +275,35 @@ test('local days across midnight and DST changes, per time zone, match Intl day 
   const months = reportJson(sb.db, ['monthly', '--timezone', 'Europe/Paris']);
   const nov = calls.filter((c) => localDay('Europe/Paris', c.ts).startsWith('2026-11')).length;
   assert.equal(months.rows.find((x: Json) => x.month === '2026-11').api_calls, nov);
+});
+
+test('localDateTimes gives the local minute Intl gives, at and around every DST change (whole and half hours)', () => {
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+  for (const tz of ['Europe/Paris', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham']) {
+    const intl = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const want = (ms: number): string => {
+      const p = Object.fromEntries(intl.formatToParts(ms).map((x) => [x.type, x.value]));
+      return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+    };
+    // Every change of 2025-2026 to the exact second (offsetPeriods), and the instants each side of it.
+    const changes = offsetPeriods(tz, Date.parse('2025-01-01T00:00:00Z'), Date.parse('2027-01-01T00:00:00Z')).slice(1).map((p) => p.fromMs);
+    if (tz !== 'Asia/Kolkata') assert.equal(changes.length, 4, `${tz}: two DST changes a year`);
+    const instants: number[] = [Date.parse('2026-01-15T18:29:59.999Z'), Date.parse('2026-01-15T18:30:00Z')];
+    for (const c of changes) {
+      for (const d of [-3_600_000, -60_001, -60_000, -1000, -1, 0, 1, 999, 1000, 59_999, 60_000, 1_800_000, 3_600_000]) instants.push(c + d);
+      for (let ms = c - 86_400_000; ms < c + 86_400_000; ms += 7 * 60_000 + 13_000) instants.push(ms);
+    }
+    instants.sort((a, b) => a - b);
+    // In time order (as the reports call it: the day's text kept), and backwards (a new day each time).
+    const forward = withZone(tz, () => instants.map(localDateTimes()));
+    const backward = withZone(tz, () => [...instants].reverse().map(localDateTimes())).reverse();
+    instants.forEach((ms, i) => {
+      const p = localParts(tz, ms);
+      assert.equal(forward[i], `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`, `${tz} ${new Date(ms).toISOString()}: localParts`);
+      assert.equal(forward[i], want(ms), `${tz} ${new Date(ms).toISOString()}: Intl`);
+      assert.equal(backward[i], forward[i], `${tz} ${new Date(ms).toISOString()}: backwards`);
+    });
+  }
 });
 
 test('a session without token_usage rows (the old hook wrote it) still counts, at its start, as model unknown', (t) => {

@@ -14,7 +14,7 @@ import {
   burnRate, chainStart, hasSamples, limitsOf, parseUtc, prepareProbes, projectedCost,
 } from './blocks.js';
 import type { Figures } from './queries.js';
-import { localDateTime, rfc3339 } from './time.js';
+import { localDateTimes, rfc3339 } from './time.js';
 import { withZone } from './zone.js';
 import { READABLE, hasRollups } from './hours.js';
 import { hasTables } from './schema.js';
@@ -96,32 +96,35 @@ export function blocksReport(db: ReadDb, timeZone: string, fromMs: number | null
   const allSessions = new Set<string>();
   const totals = { blocks: blocks.length, sessions: 0, api_calls: 0, unpriced_calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, total_tokens: 0, cost_usd: 0 };
   // Local times in one stretch of the zone (withZone): switching $TZ per call costs ~30 µs.
-  const rows = withZone(timeZone, () => blocks.map((b, i): BlockRow => {
-    const f = b.f;
-    for (const sid of b.sessions) allSessions.add(sid);
-    const active = nowMs < b.endMs;
-    const burn = burnRate(f.cost_usd, b.startMs, active ? nowMs : b.lastMs);
-    const total_tokens = f.input_tokens + f.output_tokens + f.cache_creation_tokens + f.cache_read_tokens;
-    for (const k of Object.keys(f) as Array<keyof typeof f>) totals[k] += f[k];
-    totals.total_tokens += total_tokens;
-    return {
-      start: rfc3339(b.startMs),
-      end: rfc3339(b.endMs),
-      local_start: localDateTime(timeZone, b.startMs),
-      local_end: localDateTime(timeZone, b.endMs),
-      first_call: b.first,
-      last_call: b.last,
-      active,
-      sessions: b.sessions.size,
-      ...f,
-      total_tokens,
-      models: [...b.models].sort(),
-      burn_usd_per_hour: burn,
-      ms_left: active ? b.endMs - nowMs : null,
-      projected_cost_usd: active ? projectedCost(burn) : null,
-      ...(limits?.[i] ?? limitsOf([])),
-    };
-  }));
+  const rows = withZone(timeZone, () => {
+    const localDateTime = localDateTimes();
+    return blocks.map((b, i): BlockRow => {
+      const f = b.f;
+      for (const sid of b.sessions) allSessions.add(sid);
+      const active = nowMs < b.endMs;
+      const burn = burnRate(f.cost_usd, b.startMs, active ? nowMs : b.lastMs);
+      const total_tokens = f.input_tokens + f.output_tokens + f.cache_creation_tokens + f.cache_read_tokens;
+      for (const k of Object.keys(f) as Array<keyof typeof f>) totals[k] += f[k];
+      totals.total_tokens += total_tokens;
+      return {
+        start: rfc3339(b.startMs),
+        end: rfc3339(b.endMs),
+        local_start: localDateTime(b.startMs),
+        local_end: localDateTime(b.endMs),
+        first_call: b.first,
+        last_call: b.last,
+        active,
+        sessions: b.sessions.size,
+        ...f,
+        total_tokens,
+        models: [...b.models].sort(),
+        burn_usd_per_hour: burn,
+        ms_left: active ? b.endMs - nowMs : null,
+        projected_cost_usd: active ? projectedCost(burn) : null,
+        ...(limits?.[i] ?? limitsOf([])),
+      };
+    });
+  });
   totals.sessions = allSessions.size;
   return { now: rfc3339(nowMs), rows, totals };
 }

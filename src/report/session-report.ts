@@ -3,18 +3,32 @@
 // Claude Code's own cost beside ours (crosscheck.ts). Pure function of a connection and options.
 import type { ReadDb } from './read-db.js';
 import { type Figures, type ModelFigures, type ReportOptions, type Row, figures, schemaVersion } from './queries.js';
-import { localDateTime } from './time.js';
+import { localDateTimes } from './time.js';
 import { withZone } from './zone.js';
 import { crossCheck } from './crosscheck.js';
 
 /**
  * A session's unpriced calls and models from 'unpriced:model,model,…', which its rows of
- * session_models give in one probe (none: null).
+ * session_models give in one probe (none: null). The probe walks their key (session_id, model),
+ * so the models come sorted: checked while they are cut out, sorted only when they are not (a
+ * split, filter and sort per session took ~1.5 µs, 4,000 sessions ~6 ms).
  */
 function perModel(text: string | null): { unpriced: number; models: string[] } {
   if (text === null) return { unpriced: 0, models: [] };
   const colon = text.indexOf(':');
-  return { unpriced: Number(text.slice(0, colon)), models: text.slice(colon + 1).split(',').filter((m) => m !== '').sort() };
+  const models: string[] = [];
+  let sorted = true;
+  for (let at = colon + 1; at <= text.length; ) {
+    let comma = text.indexOf(',', at);
+    if (comma < 0) comma = text.length;
+    if (comma > at) {
+      const model = text.slice(at, comma);
+      if (models.length > 0 && models[models.length - 1]! > model) sorted = false;
+      models.push(model);
+    }
+    at = comma + 1;
+  }
+  return { unpriced: Number(text.slice(0, colon)), models: sorted ? models : models.sort() };
 }
 
 /** One row per session whose start (its end when it has none) falls in range; whole-session figures. */
@@ -40,42 +54,45 @@ export function sessionReport(db: ReadDb, o: ReportOptions, range: { fromMs: num
     .raw()
     .all(params) as unknown[][];
   // Local times in one stretch of the zone (withZone): switching $TZ per call costs ~30 µs.
-  const out: Row[] = withZone(o.timeZone, () => rows.map((r) => {
-    const startTime = r[2] ?? null;
-    const endTime = r[3] ?? null;
-    const start = (startTime ?? endTime) as string | null;
-    const startMs = start === null ? NaN : Date.parse(start);
-    const costComplete = r[5];
-    const check = crossCheck({ cost_source: r[6], reported_cost_usd: r[7], reported_source: r[8], cost_usd: r[17] });
-    const { unpriced, models } = perModel(r[11] as string | null);
-    return {
-      session_id: r[0],
-      project: r[1] ?? null,
-      start_time: startTime,
-      end_time: endTime,
-      local_start: Number.isNaN(startMs) ? null : localDateTime(o.timeZone, startMs),
-      duration_seconds: r[9] ?? null,
-      end_reason: r[4] ?? null,
-      cost_complete: costComplete === null || costComplete === undefined ? null : costComplete === 1,
-      sessions: 1,
-      api_calls: Number(r[10]),
-      unpriced_calls: unpriced,
-      input_tokens: Number(r[12]),
-      output_tokens: Number(r[13]),
-      cache_creation_tokens: Number(r[14]),
-      cache_read_tokens: Number(r[15]),
-      total_tokens: Number(r[16]),
-      cost_usd: Number(r[17]),
-      tool_calls: Number(r[18]),
-      commits: Number(r[19]),
-      lines_added: Number(r[20]),
-      lines_removed: Number(r[21]),
-      models,
-      reported_cost_usd: check.reported_cost_usd,
-      reported_source: check.reported_source,
-      cost_differs: check.cost_differs,
-    } as Row;
-  }));
+  const out: Row[] = withZone(o.timeZone, () => {
+    const localDateTime = localDateTimes();
+    return rows.map((r) => {
+      const startTime = r[2] ?? null;
+      const endTime = r[3] ?? null;
+      const start = (startTime ?? endTime) as string | null;
+      const startMs = start === null ? NaN : Date.parse(start);
+      const costComplete = r[5];
+      const check = crossCheck({ cost_source: r[6], reported_cost_usd: r[7], reported_source: r[8], cost_usd: r[17] });
+      const { unpriced, models } = perModel(r[11] as string | null);
+      return {
+        session_id: r[0],
+        project: r[1] ?? null,
+        start_time: startTime,
+        end_time: endTime,
+        local_start: Number.isNaN(startMs) ? null : localDateTime(startMs),
+        duration_seconds: r[9] ?? null,
+        end_reason: r[4] ?? null,
+        cost_complete: costComplete === null || costComplete === undefined ? null : costComplete === 1,
+        sessions: 1,
+        api_calls: Number(r[10]),
+        unpriced_calls: unpriced,
+        input_tokens: Number(r[12]),
+        output_tokens: Number(r[13]),
+        cache_creation_tokens: Number(r[14]),
+        cache_read_tokens: Number(r[15]),
+        total_tokens: Number(r[16]),
+        cost_usd: Number(r[17]),
+        tool_calls: Number(r[18]),
+        commits: Number(r[19]),
+        lines_added: Number(r[20]),
+        lines_removed: Number(r[21]),
+        models,
+        reported_cost_usd: check.reported_cost_usd,
+        reported_source: check.reported_source,
+        cost_differs: check.cost_differs,
+      } as Row;
+    });
+  });
   if (o.breakdown) {
     const sub = db
       .prepare(`SELECT m.session_id, m.model, 1 AS sessions, m.api_calls, m.unpriced_calls, m.input_tokens, m.output_tokens,

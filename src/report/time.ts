@@ -25,8 +25,31 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 /** 'YYYY-MM-DD HH:MM' in the time zone. */
 export function localDateTime(timeZone: string, epochMs: number): string {
-  const p = localParts(timeZone, epochMs);
-  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
+  return withZone(timeZone, () => localDateTimes()(epochMs));
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => pad(i));
+
+/**
+ * localDateTime for many instants, called inside withZone (the zone it set): the session and
+ * blocks reports format thousands, in time order. No parts object, Date or closure per call, and
+ * each local day's 'YYYY-MM-DD' made once, when the day changes.
+ */
+export function localDateTimes(): (epochMs: number) => string {
+  let day = NaN;
+  let date = '';
+  return (epochMs) => {
+    // As localParts: the instant's whole second, shifted by the offset in force.
+    const local = Math.floor(epochMs / 1000) * 1000 + offsetNow(epochMs) * 1000;
+    const d = Math.floor(local / DAY_MS);
+    if (d !== day) {
+      const t = new Date(local);
+      date = `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+      day = d;
+    }
+    const minute = Math.floor((local - d * DAY_MS) / 60_000);
+    return `${date} ${TWO_DIGITS[Math.floor(minute / 60)]}:${TWO_DIGITS[minute % 60]}`;
+  };
 }
 
 /** Parses 'YYYY-MM-DD' (a real calendar date) to [year, month, day], or null. */
