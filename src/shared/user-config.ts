@@ -116,7 +116,9 @@ function parseBudgets(value: unknown, file: string): Budgets {
 export function loadUserConfig(file: string): UserConfig {
   let text: string;
   try {
-    const stat = fs.statSync(file);
+    // No exception for the usual case, no config file (the status line reads it on every run).
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (stat === undefined) return emptyConfig();
     if (!stat.isFile()) throw new InvalidConfigError(file, null, 'not a regular file');
     if (stat.size > MAX_CONFIG_BYTES) throw new InvalidConfigError(file, null, `larger than ${MAX_CONFIG_BYTES} bytes`);
     text = fs.readFileSync(file, 'utf8');
