@@ -74,12 +74,18 @@ function saveCache(fsm: typeof fs, data: Buffer, name: string, buildId: string):
   // 'wx': a file (or a symlink) already there is an error, never followed.
   const fd = fsm.openSync(temp, 'wx', 0o600);
   try {
-    for (let at = 0; at < data.length; ) at += fsm.writeSync(fd, data, at, data.length - at);
-    fsm.fsyncSync(fd);
-  } finally {
-    fsm.closeSync(fd);
+    try {
+      for (let at = 0; at < data.length; ) at += fsm.writeSync(fd, data, at, data.length - at);
+      fsm.fsyncSync(fd);
+    } finally {
+      fsm.closeSync(fd);
+    }
+    fsm.renameSync(temp, `${dir}/${file}`);
+  } catch (err) {
+    // A full disk, say: no half-written temp file left behind.
+    fsm.rmSync(temp, { force: true });
+    throw err;
   }
-  fsm.renameSync(temp, `${dir}/${file}`);
   const stale = `${name}-${process.version}-${process.arch}-`;
   for (const other of fsm.readdirSync(dir)) {
     if (other.startsWith(stale) && other.endsWith('.bin') && other !== file) fsm.rmSync(`${dir}/${other}`, { force: true });
