@@ -225,15 +225,21 @@ test('the code cache: written once the line is out, into a private folder; used 
   const older = path.join(dir, `statusline-${process.version}-${process.arch}-0000000000000000.bin`);
   const otherNode = path.join(dir, `statusline-v1.0.0-${process.arch}-0000000000000000.bin`);
   for (const f of [older, otherNode]) fs.writeFileSync(f, 'old');
+  // A killed writer's temp file: removed once an hour old, not while another run may be writing it.
+  const leftover = path.join(dir, `statusline-${process.version}-${process.arch}-0000000000000000.bin.123.tmp`);
+  const writing = path.join(dir, `statusline-${process.version}-${process.arch}-0000000000000000.bin.456.tmp`);
+  for (const f of [leftover, writing]) fs.writeFileSync(f, 'half');
+  fs.utimesSync(leftover, new Date(Date.now() - 2 * 3_600_000), new Date(Date.now() - 2 * 3_600_000));
 
   const first = await run();
   assert.equal(first.code, 0);
   assert.match(first.stderr, /code cache missing\n/);
   assert.match(first.stderr, /code cache written \(\d+ bytes\)\n/);
   const names = fs.readdirSync(dir).sort();
-  const name = names.find((n) => n.startsWith(`statusline-${process.version}-`))!;
+  const name = names.find((n) => n.startsWith(`statusline-${process.version}-`) && n.endsWith('.bin'))!;
   assert.match(name, new RegExp(`^statusline-${process.version}-${process.arch}-[0-9a-f]{16}\\.bin$`));
-  assert.deepEqual(names, [name, path.basename(otherNode)].sort(), 'the older build’s cache removed, the other Node’s kept');
+  assert.deepEqual(names, [name, path.basename(otherNode), path.basename(writing)].sort(), 'the older build’s cache and the old temp file removed, the other Node’s and a fresh temp file kept');
+  fs.rmSync(writing);
   const file = path.join(dir, name);
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   assert.equal(fs.statSync(dir).mode & 0o777, 0o700);

@@ -86,9 +86,13 @@ function saveCache(fsm: typeof fs, data: Buffer, name: string, buildId: string):
     fsm.rmSync(temp, { force: true });
     throw err;
   }
+  // This Node's caches of other builds go; so do temp files a killed writer left (an hour old).
   const stale = `${name}-${process.version}-${process.arch}-`;
   for (const other of fsm.readdirSync(dir)) {
-    if (other.startsWith(stale) && other.endsWith('.bin') && other !== file) fsm.rmSync(`${dir}/${other}`, { force: true });
+    if (!other.startsWith(stale) || other === file) continue;
+    if (other.endsWith('.bin') || (other.endsWith('.tmp') && Date.now() - (fsm.statSync(`${dir}/${other}`, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 3_600_000)) {
+      fsm.rmSync(`${dir}/${other}`, { force: true });
+    }
   }
   return `code cache written (${data.length} bytes)`;
 }
