@@ -119,9 +119,12 @@ test("a report runs from V8's code cache, one per kind, kept 0600 in the user's 
   const second = report('daily');
   assert.equal(second.stdout, first.stdout);
   assert.deepEqual(fs.readFileSync(file), written);
-  // Each kind has its own.
+  // Each kind has its own; a mistyped one shares 'other'.
   assert.equal(report('session').status, 0);
   fileOf('session');
+  assert.equal(report('dialy').status, 2);
+  fileOf('other');
+  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('report-dialy')), []);
   // Damaged: refused by V8, the same answer, and written again.
   fs.writeFileSync(file, Buffer.alloc(2048, 5));
   const third = report('daily');

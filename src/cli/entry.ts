@@ -2,6 +2,7 @@
 // before anything native loads (better-sqlite3 13's binary crashes Node 20 with a segfault),
 // answers --version and --help itself (so they cost a Node start and no more), then runs the
 // command line (dist/main.js, from src/cli/main.ts), which loads only the command asked for.
+import { REPORT_KINDS } from '../report/kinds.js';
 import { loadBundle } from '../shared/code-cache.js';
 import { privateCacheDir } from '../shared/private-cache.js';
 import { MAIN_HELP, quickAnswer } from './help.js';
@@ -52,7 +53,8 @@ if (quick === 'version') {
  */
 function runReport(fs: typeof import('node:fs'), nodeModule: typeof import('node:module'), vm: typeof import('node:vm')): void {
   const file = decodeURIComponent(new URL('./report.cjs', import.meta.url).pathname);
-  const kind = /^[a-z]{1,20}$/.test(process.argv[3] ?? '') ? process.argv[3] : 'other';
+  // A mistyped kind ends in a usage error: it shares 'other' rather than getting a cache of its own.
+  const kind = (REPORT_KINDS as readonly string[]).includes(process.argv[3] ?? '') ? process.argv[3] : 'other';
   const loaded = loadBundle(fs, vm, file, `report-${kind}`, REPORT_BUILD_ID, nodeModule.createRequire(file));
   // @ts-ignore: dist/team-mirror.js exists only after the build; the source is src/sync/team-mirror.ts.
   (loaded.exports as typeof import('./report-main.js')).runReport(() => import('./team-mirror.js'));

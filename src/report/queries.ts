@@ -10,9 +10,9 @@ import { localDateTime, localDayStart, nextDay, rfc3339 } from './time.js';
 import { blocksReport } from './blocks-report.js';
 import { sessionReport } from './session-report.js';
 import { usageReport } from './usage-report.js';
+import { REPORT_KINDS, type ReportKind } from './kinds.js';
 
-export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'model', 'project', 'blocks', 'developer'] as const;
-export type ReportKind = (typeof REPORT_KINDS)[number];
+export { REPORT_KINDS, type ReportKind };
 /** The kinds only the team database answers (its rows are who pushed the figures). */
 export const TEAM_REPORT_KINDS: readonly ReportKind[] = ['developer'];
 
