@@ -35,8 +35,7 @@ if (quick === 'version') {
   const nodeModule = (process.getBuiltinModule?.('node:module') as typeof import('node:module') | undefined) ?? (await import('node:module')).default;
   if (process.argv[2] === 'report') {
     runReport(fs, nodeModule, (process.getBuiltinModule?.('node:vm') as typeof import('node:vm') | undefined) ?? (await import('node:vm')).default);
-  }
-  else {
+  } else {
     // V8's compiled code for our modules, kept by Node between runs (Node 22.1 and later; a Node
     // without it just compiles as before). In a folder of the user's own, not Node's default in
     // the shared temp folder: compiled code found there would be run as this user, whoever put it there.

@@ -9,7 +9,7 @@
 // bundle is then compiled as usual and the cache written again at the end of the run.
 import type fs from 'node:fs';
 import type vm from 'node:vm';
-import { cacheDirPath, isPrivateDir, privateCacheDir } from './private-cache.js';
+import { cacheDirPath, privateCacheDir, privateDirState } from './private-cache.js';
 
 export const CODE_CACHE_DIR = 'code-cache';
 
@@ -42,12 +42,14 @@ export function loadBundle(fsm: typeof fs, vmm: typeof vm, file: string, name: s
   let cachedData: Buffer | undefined;
   if (dir !== null) {
     try {
-      if (isPrivateDir(fsm, dir)) {
+      const where = privateDirState(fsm, dir);
+      if (where === 'private') {
         cachedData = fsm.readFileSync(`${dir}/${cacheFileName(name, buildId)}`);
         state = 'used';
+      } else if (where === 'missing') {
+        state = 'missing';
       } else {
-        state = fsm.existsSync(dir) ? 'off' : 'missing';
-        if (state === 'off') reason = `${dir} is not a private folder of this user's`;
+        reason = `${dir} is not a private folder of this user's`;
       }
     } catch (err) {
       state = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'off';

@@ -12,28 +12,28 @@ export function cacheDirPath(name: string, env: NodeJS.ProcessEnv = process.env)
   return base.startsWith('/') ? `${base}/claude-metrics/${name}` : null;
 }
 
-/** Whether `dir` is a real folder of this user's that nobody else may enter. */
-export function isPrivateDir(fsm: typeof fs, dir: string): boolean {
+/** What `dir` is: a real folder of this user's that nobody else may enter, missing, or anything else. */
+export function privateDirState(fsm: typeof fs, dir: string): 'private' | 'missing' | 'open' {
   let st: fs.Stats;
   try {
     st = fsm.lstatSync(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return 'missing';
     throw err;
   }
-  return st.isDirectory() && (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o077) === 0;
+  return st.isDirectory() && (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o077) === 0 ? 'private' : 'open';
 }
 
 /**
  * The private cache folder `name`, made (0700) when missing; null (no cache) when there is no
- * home, the folder cannot be made, or it is not private (isPrivateDir).
+ * home, the folder cannot be made, or it is not private (privateDirState).
  */
 export function privateCacheDir(fsm: typeof fs, name: string): string | null {
   const dir = cacheDirPath(name);
   if (dir === null) return null;
   try {
     makeDirs(fsm, dir, 0o700);
-    return isPrivateDir(fsm, dir) ? dir : null;
+    return privateDirState(fsm, dir) === 'private' ? dir : null;
   } catch (err) {
     // A cache is an optimisation: a home without room or rights runs without it.
     if (!(err instanceof Error && 'code' in err)) throw err;

@@ -9,7 +9,7 @@ import { type ActiveBlock, activeBlock } from '../report/blocks.js';
 import { MIN_SCHEMA_VERSION } from '../report/schema.js';
 import { periodBounds } from '../report/budgets.js';
 import { callSums } from '../report/spend.js';
-import { type ReadConnection, openReadConnection } from '../report/read-db.js';
+import { openReadConnection } from '../report/read-db.js';
 import type { DbNeed } from './fields.js';
 
 /** How long a query may wait for a lock before the line goes without the database's figures. */
@@ -37,9 +37,8 @@ export function readDbFigures(dbPath: string, sessionId: string | null, needs: S
     note(`no database at ${dbPath}: costs from the payload only`);
     return figures;
   }
-  let db: ReadConnection | undefined;
   try {
-    db = openReadConnection(dbPath, BUSY_TIMEOUT_MS);
+    const db = openReadConnection(dbPath, BUSY_TIMEOUT_MS);
     const version = db.schemaVersion();
     if (version < MIN_SCHEMA_VERSION) {
       note(`${dbPath} has schema version ${version} (< ${MIN_SCHEMA_VERSION}): run the worker once to upgrade it`);
