@@ -3,11 +3,11 @@
 // where Node has node:sqlite, without better-sqlite3 (no node_modules at all). Shown by running
 // copies of the built files with those missing.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
-import { ROOT, sandbox } from './helpers.ts';
+import { type TestContext, test } from 'node:test';
+import { ROOT, type Sandbox, sandbox } from './helpers.ts';
 import { buildFixtureDb } from './support/fixture-db.ts';
 
 const run = (cli: string, args: string[]): { status: number | null; stdout: string; stderr: string } =>
@@ -63,15 +63,19 @@ test("a report loads neither the worker's chunks nor, where node:sqlite exists, 
   assert.notEqual(run(path.join(pkg, 'dist', 'cli.js'), ['worker', '--drain', '--spool', path.join(sb.dir, 'spool'), '--db', sb.db]).status, 0);
 });
 
-test("Node's compile cache lives in the user's own 0700 folder, and is not used where others could write to it", (t) => {
+/** A sandbox with a home of its own (0700) for the caches, and dist/cli.js run with it. */
+function cacheHome(t: TestContext): { sb: Sandbox; home: string; cli: (args: string[]) => SpawnSyncReturns<string> } {
   const sb = sandbox(t);
-  buildFixtureDb(sb);
   const home = path.join(sb.dir, 'cache-home');
   fs.mkdirSync(home, { mode: 0o700 });
-  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const env = { ...process.env, HOME: home, XDG_CACHE_HOME: '' };
+  return { sb, home, cli: (args) => spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', env }) };
+}
+
+test("Node's compile cache lives in the user's own 0700 folder, and is not used where others could write to it", (t) => {
+  const { sb, home, cli } = cacheHome(t);
   // A command of dist/main.js's (reports run from V8's code cache instead: the next test).
-  const report = (): ReturnType<typeof spawnSync> =>
-    spawnSync(process.execPath, [cli, 'help', 'report'], { encoding: 'utf8', env: { ...process.env, HOME: home, XDG_CACHE_HOME: '' } });
+  const report = (): SpawnSyncReturns<string> => cli(['help', 'report']);
   const cache = path.join(home, '.cache', 'claude-metrics', 'compile-cache');
   const first = report();
   assert.equal(first.status, 0, String(first.stderr));
@@ -94,13 +98,9 @@ test("Node's compile cache lives in the user's own 0700 folder, and is not used 
 });
 
 test("a report runs from V8's code cache, one per kind, kept 0600 in the user's own 0700 folder: written by a first run, used after, rewritten when damaged, never where others could write", (t) => {
-  const sb = sandbox(t);
+  const { sb, home, cli } = cacheHome(t);
   buildFixtureDb(sb);
-  const home = path.join(sb.dir, 'cache-home');
-  fs.mkdirSync(home, { mode: 0o700 });
-  const cli = path.join(ROOT, 'dist', 'cli.js');
-  const report = (kind: string, env: NodeJS.ProcessEnv = { HOME: home, XDG_CACHE_HOME: '' }) =>
-    spawnSync(process.execPath, [cli, 'report', kind, '--db', sb.db, '--json', '--timezone', 'UTC'], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const report = (kind: string): SpawnSyncReturns<string> => cli(['report', kind, '--db', sb.db, '--json', '--timezone', 'UTC']);
   const dir = path.join(home, '.cache', 'claude-metrics', 'code-cache');
   const fileOf = (kind: string): string => {
     const names = fs.readdirSync(dir).filter((n) => n.startsWith(`report-${kind}-${process.version}-${process.arch}-`));
